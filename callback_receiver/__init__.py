@@ -1,0 +1,3 @@
+"""
+The callback receiver: verifies signed invoice callbacks and keeps them in an inbox.
+"""

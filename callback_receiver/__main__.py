@@ -1,0 +1,63 @@
+"""
+`python -m callback_receiver`: configure logging, then serve on the settings' address.
+"""
+
+import io
+import logging
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from callback_receiver.app import create_app
+from callback_receiver.settings import ReceiverSettings
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def main() -> int:
+    """
+    Run the receiver until interrupted; return 2 when the settings are invalid.
+    """
+    _configure_logging()
+    try:
+        settings = ReceiverSettings()
+    except (ValidationError, SettingsError) as exc:
+        sys.stderr.write(f"callback_receiver: invalid settings: {_summarise(exc)}\n")
+        return 2
+
+    # Only CALLBACK_RECEIVER_PORT counts; honcho's PORT is never read.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+def _configure_logging() -> None:
+    # A console that cannot show a character prints an escape instead of crashing.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format=LOG_FORMAT)
+
+
+def _summarise(exc: ValidationError | SettingsError) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(map(str, error["loc"]))
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""
+The receiver application: routes, the inbox page, and the inbox's lifetime.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from callback_receiver import pages, routes
+from callback_receiver.inbox import Inbox
+from callback_receiver.settings import ReceiverSettings, get_settings
+from callback_receiver.verification import SignatureVerifier
+
+logger = logging.getLogger(__name__)
+
+STATIC_FOLDER = Path(__file__).parent / "static"
+
+
+def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
+    """
+    Build the receiver for `settings` (by default, those of the environment).
+    """
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Callback receiver",
+        summary="Receives signed invoice callbacks and keeps them in an inbox.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.verifier = SignatureVerifier(settings.webhook_secret)
+
+    app.include_router(routes.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_FOLDER), name="static")
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: ReceiverSettings = app.state.settings
+    app.state.inbox = await Inbox.open(settings.database_url)
+    _log_started(settings)
+
+    try:
+        yield
+    finally:
+        await app.state.inbox.close()
+        logger.info("receiver.stopped")
+
+
+def _log_started(settings: ReceiverSettings) -> None:
+    if settings.uses_demo_secret:
+        logger.warning(
+            "receiver.demo_secret host=%s hint=%s",
+            settings.host,
+            "set CALLBACK_RECEIVER_WEBHOOK_SECRET outside the local demo",
+        )
+
+    logger.info("receiver.started host=%s port=%s", settings.host, settings.port)

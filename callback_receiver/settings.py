@@ -1,0 +1,82 @@
+"""
+Settings of the callback receiver, read from `CALLBACK_RECEIVER_*` variables and `.env`.
+"""
+
+import ipaddress
+from functools import lru_cache
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError
+
+# The invoice API ships the same demo value, so the local demo works with no setup.
+DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
+
+
+class ReceiverSettings(BaseSettings):
+    """
+    Everything the receiver process can be told; every default suits the local demo.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="CALLBACK_RECEIVER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8001, ge=1, le=65535)
+    webhook_secret: str = DEMO_SECRET
+    database_url: str = "sqlite+aiosqlite:///data/callback_receiver.db"
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret_decodes(cls, value: str) -> str:
+        try:
+            Webhook(value)
+        except (ValueError, EmptyWebhookSecretError) as exc:
+            # The value is a secret: name the problem, never echo it.
+            raise ValueError(
+                "webhook_secret must be 'whsec_' followed by non-empty base64"
+            ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_demo_secret_off_loopback(self) -> Self:
+        if self.webhook_secret == DEMO_SECRET and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not loopback: set "
+                "CALLBACK_RECEIVER_WEBHOOK_SECRET to a secret of your own instead "
+                "of the demo secret"
+            )
+        return self
+
+    @property
+    def uses_demo_secret(self) -> bool:
+        """
+        Tell whether the webhook secret is still the published demo value.
+        """
+        return self.webhook_secret == DEMO_SECRET
+
+
+def is_loopback(host: str) -> bool:
+    """
+    Tell whether `host` names this machine only (127.0.0.0/8, ::1 or localhost).
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@lru_cache
+def get_settings() -> ReceiverSettings:
+    """
+    Read the settings once per process.
+    """
+    return ReceiverSettings()

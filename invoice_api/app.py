@@ -1,0 +1,90 @@
+"""
+The invoice API application: routes, and a lifespan that runs the background loops.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+
+from invoice_api.dispatcher import Dispatcher
+from invoice_api.errors import validation_error_handler
+from invoice_api.outbox import Outbox
+from invoice_api.payments import PaymentSimulator
+from invoice_api.retries import RetryPolicy
+from invoice_api.routes import router
+from invoice_api.settings import DEMO_SECRET, ApiSettings, get_settings
+from invoice_api.signing import Signer
+from invoice_api.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """
+    Build the API; the store and the loops start with the app and stop with it.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await Store.open(settings.database_url)
+        dispatcher = _build_dispatcher(store, settings)
+        payments = PaymentSimulator(
+            store, dispatcher.ticker.wake, settings.poll_interval
+        )
+        app.state.store, app.state.payments = store, payments
+        dispatcher.start()
+        payments.ticker.start()
+        _log_started(settings)
+        try:
+            yield
+        finally:
+            await payments.ticker.stop()
+            await dispatcher.stop()
+            await store.close()
+
+    app = FastAPI(
+        title="Invoice API",
+        summary="Takes invoices and calls you back, signed, when they are paid.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.include_router(router)
+    return app
+
+
+def _build_dispatcher(store: Store, settings: ApiSettings) -> Dispatcher:
+    policy = RetryPolicy(
+        attempts=settings.attempts,
+        wait_initial=settings.wait_initial,
+        wait_max=settings.wait_max,
+        wait_jitter=settings.wait_jitter,
+    )
+    return Dispatcher(
+        Outbox(store.engine),
+        Signer([settings.webhook_secret]),
+        policy,
+        senders=settings.senders,
+        timeout=settings.timeout,
+        lease=settings.lease,
+        poll_interval=settings.poll_interval,
+    )
+
+
+def _log_started(settings: ApiSettings) -> None:
+    if settings.webhook_secret == DEMO_SECRET:
+        logger.warning(
+            "api.demo_secret signing with the built-in demo secret; "
+            "set INVOICE_API_WEBHOOK_SECRET for anything but a local demo"
+        )
+    logger.info(
+        "api.started host=%s port=%s database_url=%s",
+        settings.host,
+        settings.port,
+        settings.database_url,
+    )

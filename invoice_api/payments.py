@@ -1,0 +1,47 @@
+"""
+Simulated payments: each invoice is paid `payment_delay` seconds after it arrives.
+
+In a real system a payment provider would report the payment; here a durable timer
+stands in for it, so a restarted API still pays (and calls back) every open invoice.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+
+from invoice_api.store import Store
+from invoice_api.ticker import Ticker
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class PaymentSimulator:
+    """
+    Marks invoices paid when their time comes and wakes whoever sends their callbacks.
+    """
+
+    def __init__(
+        self, store: Store, on_paid: Callable[[], None], poll_interval: float
+    ) -> None:
+        self._store = store
+        self._on_paid = on_paid
+        self.ticker = Ticker("payments", self._collect, poll_interval)
+
+    async def _collect(self) -> float | None:
+        payments = await self._store.collect_payments(time.time(), limit=BATCH)
+        for payment in payments:
+            logger.info(
+                "payment.collected invoice_id=%s webhook_id=%s",
+                payment.invoice_id,
+                payment.webhook_id,
+            )
+
+        if any(payment.webhook_id for payment in payments):
+            self._on_paid()
+        if len(payments) == BATCH:
+            return 0.0
+
+        next_at = await self._store.next_payment_at()
+        return None if next_at is None else next_at - time.time()

@@ -1,0 +1,141 @@
+"""
+The path operations. They write state and wake the background loops; never send HTTP.
+"""
+
+import logging
+import time
+import uuid
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from pydantic import AfterValidator
+
+from invoice_api import history
+from invoice_api.callback_urls import MAX_URL_LENGTH, build_target_url
+from invoice_api.callback_urls import validate_callback_url as _validate_url
+from invoice_api.callbacks import invoice_callback_router
+from invoice_api.models import (
+    ID_PATTERN,
+    Invoice,
+    InvoiceAccepted,
+    InvoiceEvent,
+    InvoiceView,
+)
+from invoice_api.payments import PaymentSimulator
+from invoice_api.settings import ApiSettings
+from invoice_api.store import InvoiceConflictError, NewCallback, Store
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+
+CallbackUrl = Annotated[
+    Annotated[str, AfterValidator(_validate_url)] | None,
+    Query(
+        max_length=MAX_URL_LENGTH,
+        description="Where to send the callback: the API POSTs to "
+        "`{callback_url}/invoices/{id}` once the invoice is paid.",
+        examples=["http://127.0.0.1:8001/callback"],
+    ),
+]
+InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
+
+
+def get_store(request: Request) -> Store:
+    """
+    The store opened by the app's lifespan.
+    """
+    return cast(Store, request.app.state.store)
+
+
+def get_payments(request: Request) -> PaymentSimulator:
+    """
+    The payment simulator started by the app's lifespan.
+    """
+    return cast(PaymentSimulator, request.app.state.payments)
+
+
+def get_settings(request: Request) -> ApiSettings:
+    """
+    The settings the app was created with.
+    """
+    return cast(ApiSettings, request.app.state.settings)
+
+
+@router.post(
+    "/invoices/",
+    status_code=status.HTTP_202_ACCEPTED,
+    callbacks=invoice_callback_router.routes,
+    responses={409: {"description": "An invoice with this id exists with other data"}},
+)
+async def create_invoice(
+    invoice: Invoice,
+    store: Annotated[Store, Depends(get_store)],
+    payments: Annotated[PaymentSimulator, Depends(get_payments)],
+    settings: Annotated[ApiSettings, Depends(get_settings)],
+    callback_url: CallbackUrl = None,
+) -> InvoiceAccepted:
+    """
+    Accept an invoice at once; when it is paid, call back `callback_url`.
+
+    The invoice and its callback are stored together before this answers. Sending the
+    same invoice again is harmless; the same id with other data is a 409.
+    """
+    now = time.time()
+    callback = None if callback_url is None else _new_callback(invoice, callback_url)
+    try:
+        summary = await store.add_invoice(
+            invoice, callback_url, callback, now, now + settings.payment_delay
+        )
+    except InvoiceConflictError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+
+    payments.ticker.wake()
+    _log_received(invoice, summary.webhook_id if summary else None, callback_url)
+    return InvoiceAccepted(invoice_id=invoice.id, callback=summary)
+
+
+@router.get("/invoices/{invoice_id}")
+async def read_invoice(
+    invoice_id: InvoiceId, store: Annotated[Store, Depends(get_store)]
+) -> InvoiceView:
+    """
+    An invoice, whether it is paid, and its callback's delivery state and attempts.
+    """
+    view = await history.read_invoice(store.engine, invoice_id)
+    if view is None:
+        raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
+    return view
+
+
+def _new_callback(invoice: Invoice, callback_url: str) -> NewCallback:
+    title = f" ({invoice.title})" if invoice.title else ""
+    event = InvoiceEvent(
+        description=f"Invoice {invoice.id}{title} paid by {invoice.customer}: "
+        f"{invoice.total}",
+        paid=True,
+    )
+    return NewCallback(
+        webhook_id=f"msg_{uuid.uuid4().hex}",
+        target_url=build_target_url(callback_url, invoice.id),
+        payload=event.model_dump_json().encode("utf-8"),
+    )
+
+
+def _log_received(
+    invoice: Invoice, webhook_id: str | None, callback_url: str | None
+) -> None:
+    logger.info(
+        "invoice.received invoice_id=%s webhook_id=%s customer=%s total=%s",
+        invoice.id,
+        webhook_id,
+        invoice.customer,
+        invoice.total,
+    )
+    if webhook_id is not None:
+        logger.info(
+            "callback.scheduled invoice_id=%s webhook_id=%s callback_url=%s",
+            invoice.id,
+            webhook_id,
+            callback_url,
+        )

@@ -1,0 +1,79 @@
+"""
+Settings of the invoice API, read from `INVOICE_API_*` variables and `.env`.
+"""
+
+import ipaddress
+from functools import lru_cache
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
+
+
+class ApiSettings(BaseSettings):
+    """
+    Everything the API process can be told; every default suits the local demo.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="INVOICE_API_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    database_url: str = "sqlite+aiosqlite:///data/invoice_api.db"
+    webhook_secret: str = DEMO_SECRET
+    payment_delay: float = Field(default=1.0, ge=0)
+
+    # Delivery, in stamina's words: attempts in all, waits in seconds.
+    attempts: int = Field(default=8, ge=1)
+    wait_initial: float = Field(default=1.0, ge=0)
+    wait_max: float = Field(default=60.0, ge=0)
+    wait_jitter: float = Field(default=1.0, ge=0)
+    timeout: float = Field(default=10.0, gt=0)
+
+    senders: int = Field(default=8, ge=1, le=256)
+    lease: float = Field(default=60.0, gt=0)
+    poll_interval: float = Field(default=5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_demo_secret_off_loopback(self) -> Self:
+        if self.webhook_secret == DEMO_SECRET and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not loopback: set INVOICE_API_WEBHOOK_SECRET "
+                "to a secret of your own instead of the demo secret"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_lease_outlasts_timeout(self) -> Self:
+        if self.lease <= self.timeout:
+            raise ValueError(
+                f"lease {self.lease} s must be longer than timeout {self.timeout} s"
+            )
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    """
+    Tell whether `host` names this machine only (127.0.0.0/8, ::1 or localhost).
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@lru_cache
+def get_settings() -> ApiSettings:
+    """
+    Read the settings once per process.
+    """
+    return ApiSettings()

@@ -1,0 +1,166 @@
+"""
+Send one invoice to the invoice API, then follow its callback to the receiver.
+
+    uv run python scripts/send_invoice.py [--id ID] [--customer NAME] [--total N] ...
+
+Prints a timeline (accepted, paid, delivered, verified) and exits 0 once the receiver
+holds the verified callback; 1 if the API refuses the invoice, 3 if a server cannot be
+reached, 4 if no callback arrives in time.
+"""
+
+import argparse
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+REFUSED, UNREACHABLE, TIMED_OUT = 1, 3, 4
+POLL_INTERVAL = 0.1
+
+
+class RoundTripError(Exception):
+    """
+    The round trip stopped; carries the exit code and what to tell the user.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """
+    Read the command line; every default suits `uv run honcho start`.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--api", default="http://127.0.0.1:8000")
+    parser.add_argument("--receiver", default="http://127.0.0.1:8001")
+    parser.add_argument("--callback-url", default="http://127.0.0.1:8001/callback")
+    parser.add_argument("--id", default=f"inv-{uuid.uuid4().hex[:12]}")
+    parser.add_argument("--customer", default="山田花子")
+    parser.add_argument("--title", default="請求書 第1号")
+    parser.add_argument("--total", default="12500")
+    parser.add_argument("--timeout", type=float, default=30.0)
+    return parser.parse_args(argv)
+
+
+def send(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
+    """
+    POST the invoice; return the API's answer or raise RoundTripError.
+    """
+    invoice = {"id": args.id, "customer": args.customer, "total": args.total}
+    if args.title:
+        invoice["title"] = args.title
+    response = _call(
+        client.post,
+        f"{args.api}/invoices/",
+        params={"callback_url": args.callback_url},
+        json=invoice,
+    )
+
+    if response.status_code != 202:
+        raise RoundTripError(
+            REFUSED,
+            f"the API refused the invoice: HTTP {response.status_code} {response.text}",
+        )
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def follow(
+    client: httpx.Client, args: argparse.Namespace, webhook_id: str, started: float
+) -> None:
+    """
+    Poll the API and the receiver, printing each step once, until the event arrives.
+    """
+    seen: set[str] = set()
+    view: dict[str, Any] = {}
+    deadline = started + args.timeout
+    while time.monotonic() < deadline:
+        view = _call(client.get, f"{args.api}/invoices/{args.id}").json()
+        events = _call(
+            client.get, f"{args.receiver}/events", params={"invoice_id": args.id}
+        ).json()["events"]
+
+        for step, detail in _steps(view, events, webhook_id):
+            if step not in seen:
+                seen.add(step)
+                _print_step(step, started, detail)
+        if "verified" in seen:
+            return
+        time.sleep(POLL_INTERVAL)
+
+    raise RoundTripError(TIMED_OUT, _timeout_message(args, view))
+
+
+def _steps(
+    view: dict[str, Any], events: list[dict[str, Any]], webhook_id: str
+) -> list[tuple[str, str]]:
+    callback = view.get("callback") or {}
+    attempts = callback.get("attempts") or []
+    steps = []
+    if view.get("status") == "paid":
+        steps.append(("paid", f"paid_at={view.get('paid_at')}"))
+    if callback.get("status") == "delivered":
+        last = attempts[-1]
+        detail = f"attempt={last['number']} HTTP {last['status_code']}"
+        steps.append(("delivered", detail))
+    if any(e["webhook_id"] == webhook_id and e["verified"] for e in events):
+        steps.append(("verified", "the receiver holds the event, signature verified"))
+    return steps
+
+
+def _call(
+    method: Callable[..., httpx.Response], url: str, **kwargs: Any
+) -> httpx.Response:
+    try:
+        return method(url, **kwargs)
+    except httpx.TransportError as exc:
+        raise RoundTripError(
+            UNREACHABLE,
+            f"cannot reach {url}: {exc or type(exc).__name__}. "
+            "Are the servers running (uv run honcho start)?",
+        ) from exc
+
+
+def _print_step(step: str, started: float, detail: str) -> None:
+    elapsed_ms = (time.monotonic() - started) * 1000
+    print(f"{elapsed_ms:8.0f} ms  {step:<10} {detail}", flush=True)
+
+
+def _timeout_message(args: argparse.Namespace, view: dict[str, Any]) -> str:
+    callback = view.get("callback") or {}
+    attempts = callback.get("attempts") or [{}]
+    last = attempts[-1]
+    outcome = last.get("status_code") or last.get("error") or "no attempt yet"
+    return (
+        f"no verified callback for {args.id} within {args.timeout:.0f} s: "
+        f"delivery status={callback.get('status')}, last attempt: {outcome}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    Send, follow, and turn any failure into one clear line and an exit code.
+    """
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    args = parse_args(argv)
+    try:
+        with httpx.Client(timeout=10.0) as client:
+            started = time.monotonic()
+            webhook_id = send(client, args)["callback"]["webhook_id"]
+            _print_step("accepted", started, f"invoice={args.id} webhook={webhook_id}")
+            follow(client, args, webhook_id, started)
+    except RoundTripError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    print(f"round trip complete for {args.id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""
+Tests of `python -m callback_receiver` as a real child process.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from callback_receiver.settings import DEMO_SECRET
+from tests.callback_receiver.signing import event_body, post_callback
+from tests.servers import ROOT, free_port, run_module, wait_for
+
+
+def _environment(tmp_path: Path, host: str, port: int) -> dict[str, str]:
+    return {
+        "CALLBACK_RECEIVER_HOST": host,
+        "CALLBACK_RECEIVER_PORT": str(port),
+        "CALLBACK_RECEIVER_WEBHOOK_SECRET": DEMO_SECRET,
+        "CALLBACK_RECEIVER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db'}",
+        "PORT": "5000",
+    }
+
+
+def test_run_module_serves_on_its_own_port(tmp_path: Path) -> None:
+    """The module listens on CALLBACK_RECEIVER_PORT, not honcho's PORT."""
+    port = free_port()
+    log = tmp_path / "receiver.log"
+    env = _environment(tmp_path, "127.0.0.1", port)
+    base_url = f"http://127.0.0.1:{port}"
+
+    with run_module("callback_receiver", env, f"{base_url}/events", log):
+        events = httpx.get(f"{base_url}/events").json()
+    output = log.read_text("utf-8")
+
+    started = f"receiver.started host=127.0.0.1 port={port}"
+
+    assert events == {"events": []}
+    assert f"INFO callback_receiver.app: {started}" in output
+    assert "WARNING callback_receiver.app: receiver.demo_secret" in output
+
+
+def test_run_module_logs_japanese_callback(tmp_path: Path) -> None:
+    """A received callback is logged as one UTF-8 line with its ids."""
+    port = free_port()
+    log = tmp_path / "receiver.log"
+    env = _environment(tmp_path, "127.0.0.1", port)
+    base_url = f"http://127.0.0.1:{port}"
+
+    with (
+        run_module("callback_receiver", env, f"{base_url}/events", log),
+        httpx.Client(base_url=base_url) as client,
+    ):
+        body = event_body("山田花子")
+        answer = post_callback(client, "inv_9", body, "msg_9", DEMO_SECRET)
+        wait_for(lambda: "callback.received" in log.read_text("utf-8"))
+    output = log.read_text("utf-8")
+
+    assert answer.json() == {"ok": True}
+    assert (
+        "INFO callback_receiver.routes: callback.received invoice_id=inv_9 "
+        "webhook_id=msg_9 paid=True description=山田花子"
+    ) in output
+
+
+def test_run_module_refuses_demo_secret_off_loopback(tmp_path: Path) -> None:
+    """On 0.0.0.0 with the demo secret, the module exits 2 with a one-line reason."""
+    env = _environment(tmp_path, "0.0.0.0", free_port())
+
+    finished = subprocess.run(
+        [sys.executable, "-X", "utf8", "-m", "callback_receiver"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )
+
+    assert finished.returncode == 2
+    assert "demo secret" in finished.stderr
+    assert "'0.0.0.0'" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert len(finished.stderr.strip().splitlines()) == 1

@@ -1,0 +1,123 @@
+"""
+Tests of the receiver settings: safe defaults, and refusals that name the problem.
+"""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from callback_receiver.settings import (
+    DEMO_SECRET,
+    ReceiverSettings,
+    get_settings,
+    is_loopback,
+)
+from tests.callback_receiver.signing import SECRET
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the caller's CALLBACK_RECEIVER_* variables out of these tests."""
+    for name in ("HOST", "PORT", "WEBHOOK_SECRET", "DATABASE_URL"):
+        monkeypatch.delenv(f"CALLBACK_RECEIVER_{name}", raising=False)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "localhost"])
+def test_accept_demo_secret_on_loopback(host: str) -> None:
+    """The demo secret is fine while only this machine can reach the receiver."""
+    settings = ReceiverSettings(_env_file=None, host=host)
+
+    assert settings.webhook_secret == DEMO_SECRET
+    assert settings.uses_demo_secret is True
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.com"])
+def test_refuse_demo_secret_off_loopback(host: str) -> None:
+    """The demo secret on a reachable host is refused with a message naming both."""
+    with pytest.raises(ValidationError) as caught:
+        ReceiverSettings(_env_file=None, host=host)
+
+    assert repr(host) in str(caught.value)
+    assert "demo secret" in str(caught.value)
+
+
+def test_accept_own_secret_off_loopback() -> None:
+    """A secret of one's own may be served on any host."""
+    settings = ReceiverSettings(_env_file=None, host="0.0.0.0", webhook_secret=SECRET)
+
+    assert settings.uses_demo_secret is False
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("whsec_", id="prefix-only"),
+        pytest.param("whsec_a", id="bad-base64"),
+    ],
+)
+def test_refuse_secret_not_base64(secret: str) -> None:
+    """A secret the signing scheme cannot use is refused without echoing it."""
+    with pytest.raises(ValidationError) as caught:
+        ReceiverSettings(_env_file=None, webhook_secret=secret)
+
+    assert "webhook_secret must be 'whsec_' followed by non-empty base64" in str(
+        caught.value
+    )
+
+
+def test_read_settings_ignores_honcho_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only CALLBACK_RECEIVER_PORT sets the port; honcho's PORT is ignored."""
+    monkeypatch.setenv("PORT", "5000")
+
+    default = ReceiverSettings(_env_file=None)
+    monkeypatch.setenv("CALLBACK_RECEIVER_PORT", "8123")
+    prefixed = ReceiverSettings(_env_file=None)
+
+    assert default.port == 8001
+    assert prefixed.port == 8123
+
+
+def test_read_settings_from_env_file(tmp_path: Path) -> None:
+    """The .env file is read with the prefix, and unrelated keys are ignored."""
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "PORT=5000\nCALLBACK_RECEIVER_PORT=8124\nINVOICE_API_PORT=8000\n",
+        encoding="utf-8",
+    )
+
+    settings = ReceiverSettings(_env_file=env_file)
+
+    assert settings.port == 8124
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        pytest.param("127.0.0.1", True, id="ipv4"),
+        pytest.param("::1", True, id="ipv6"),
+        pytest.param("LOCALHOST", True, id="name"),
+        pytest.param("0.0.0.0", False, id="any"),
+        pytest.param("localhost.example.com", False, id="lookalike"),
+    ],
+)
+def test_is_loopback_host(host: str, expected: bool) -> None:
+    """Only addresses and names of this machine count as loopback."""
+    result = is_loopback(host)
+
+    assert result is expected
+
+
+def test_get_settings_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """get_settings reads the environment once and then returns the same object."""
+    monkeypatch.setenv("CALLBACK_RECEIVER_PORT", "8125")
+    get_settings.cache_clear()
+
+    first = get_settings()
+    monkeypatch.setenv("CALLBACK_RECEIVER_PORT", "8126")
+    second = get_settings()
+    get_settings.cache_clear()
+
+    assert first is second
+    assert first.port == 8125

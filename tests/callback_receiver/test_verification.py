@@ -1,0 +1,141 @@
+"""
+Tests of the signature check over raw body bytes.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from callback_receiver.verification import SignatureError, SignatureVerifier
+from tests.callback_receiver.signing import (
+    OTHER_SECRET,
+    SECRET,
+    event_body,
+    signed_headers,
+)
+
+BODY = event_body("山田花子様 請求書 42")
+Request = tuple[bytes, dict[str, str]]
+
+
+def _without(name: str) -> Callable[[], Request]:
+    def make() -> Request:
+        headers = signed_headers(BODY)
+        del headers[name]
+        return BODY.encode(), headers
+
+    return make
+
+
+def _with_header(name: str, value: str) -> Callable[[], Request]:
+    def make() -> Request:
+        return BODY.encode(), {**signed_headers(BODY), name: value}
+
+    return make
+
+
+def _signed_at(shift: timedelta) -> Callable[[], Request]:
+    def make() -> Request:
+        return BODY.encode(), signed_headers(BODY, at=datetime.now(UTC) + shift)
+
+    return make
+
+
+def _other_bytes() -> Request:
+    return BODY.encode(), signed_headers(event_body(paid=False))
+
+
+def _other_secret() -> Request:
+    return BODY.encode(), signed_headers(BODY, secret=OTHER_SECRET)
+
+
+def _not_utf8() -> Request:
+    return "請求書".encode("shift_jis"), signed_headers(BODY)
+
+
+REJECTIONS = [
+    pytest.param(_without("webhook-id"), "missing webhook-id header", id="no-id"),
+    pytest.param(
+        _without("webhook-timestamp"),
+        "missing webhook-timestamp header",
+        id="no-timestamp",
+    ),
+    pytest.param(
+        _without("webhook-signature"),
+        "missing webhook-signature header",
+        id="no-signature",
+    ),
+    pytest.param(_other_bytes, "no matching signature", id="other-bytes"),
+    pytest.param(_other_secret, "no matching signature", id="wrong-secret"),
+    pytest.param(_signed_at(-timedelta(minutes=10)), "timestamp too old", id="old"),
+    pytest.param(_signed_at(timedelta(minutes=10)), "timestamp too new", id="future"),
+    pytest.param(
+        _with_header("webhook-timestamp", "soon"),
+        "invalid webhook-timestamp header 'soon'",
+        id="timestamp-not-a-number",
+    ),
+    pytest.param(
+        _with_header("webhook-timestamp", "1.7e9"),
+        "invalid webhook-timestamp header '1.7e9'",
+        id="timestamp-not-whole-seconds",
+    ),
+    pytest.param(
+        _with_header("webhook-signature", "v1" + "A" * 44),
+        "malformed webhook-signature header",
+        id="signature-without-comma",
+    ),
+    pytest.param(
+        _with_header("webhook-signature", "v1,abc"),
+        "malformed webhook-signature header",
+        id="signature-bad-base64",
+    ),
+    pytest.param(
+        _with_header("webhook-signature", "v1,$$$$"),
+        "no matching signature",
+        id="signature-garbage",
+    ),
+    pytest.param(
+        _with_header("webhook-signature", "v1,é="),
+        "malformed webhook-signature header",
+        id="signature-not-ascii",
+    ),
+    pytest.param(_not_utf8, "body is not UTF-8 (byte 0)", id="body-not-utf8"),
+]
+
+
+def test_verify_callback_signed_with_the_secret() -> None:
+    """A callback signed over its exact bytes comes back with its headers and text."""
+    headers = signed_headers(BODY, webhook_id="msg_ok")
+
+    signed = SignatureVerifier(SECRET).verify(BODY.encode(), headers)
+
+    assert signed.webhook_id == "msg_ok"
+    assert signed.webhook_timestamp == int(headers["webhook-timestamp"])
+    assert signed.signature == headers["webhook-signature"]
+    assert signed.text == BODY
+
+
+def test_verify_callback_with_one_matching_signature_of_several() -> None:
+    """A signature list passes when any v1 signature matches (secret rotation)."""
+    headers = signed_headers(BODY)
+    old = signed_headers(BODY, secret=OTHER_SECRET)["webhook-signature"]
+    headers["webhook-signature"] = f"{old} {headers['webhook-signature']}"
+
+    signed = SignatureVerifier(SECRET).verify(BODY.encode(), headers)
+
+    assert signed.text == BODY
+
+
+@pytest.mark.parametrize(("make_request", "reason"), REJECTIONS)
+def test_verify_callback_rejected(
+    make_request: Callable[[], Request], reason: str
+) -> None:
+    """Every failure, malformed input included, is one SignatureError with a reason."""
+    body, headers = make_request()
+
+    with pytest.raises(SignatureError) as caught:
+        SignatureVerifier(SECRET).verify(body, headers)
+
+    assert caught.value.reason == reason
+    assert str(caught.value) == reason

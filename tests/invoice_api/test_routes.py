@@ -1,0 +1,208 @@
+"""
+Tests of the invoice API's path operations, on a real server.
+"""
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.servers import wait_for
+
+INVOICE = {"id": "invoice123", "customer": "山田花子", "total": 12500}
+TOTAL = ["body", "total"]
+
+
+def post_invoice(
+    api: str, body: Any, callback_url: str | None = None, **kwargs: Any
+) -> httpx.Response:
+    """
+    POST an invoice (any JSON, or raw bytes via content=) to the API.
+    """
+    params = {"callback_url": callback_url} if callback_url else None
+    if "content" in kwargs:
+        return httpx.post(f"{api}/invoices/", params=params, **kwargs)
+    return httpx.post(f"{api}/invoices/", params=params, json=body)
+
+
+def test_create_invoice_answers_202_with_callback(api: str) -> None:
+    """A valid invoice with a callback URL is accepted with its webhook id."""
+    response = post_invoice(api, INVOICE, "http://127.0.0.1:8001/callback")
+
+    body = response.json()
+    assert response.status_code == 202
+    assert body["msg"] == "Invoice received"
+    assert body["invoice_id"] == "invoice123"
+    assert body["callback"]["webhook_id"].startswith("msg_")
+    assert body["callback"]["status"] == "scheduled"
+    assert body["callback"]["target_url"] == (
+        "http://127.0.0.1:8001/callback/invoices/invoice123"
+    )
+
+
+def test_create_invoice_without_callback_url(api: str) -> None:
+    """Without callback_url the invoice is accepted and nothing is scheduled."""
+    response = post_invoice(api, INVOICE)
+
+    assert response.status_code == 202
+    assert response.json()["callback"] is None
+    paid = wait_for(lambda: _paid(api, "invoice123"))
+    assert paid["callback"] is None
+
+
+def test_create_invoice_answers_fast_with_receiver_down(api: str) -> None:
+    """With nothing listening at the callback URL, the 202 still comes at once."""
+    started = time.perf_counter()
+
+    response = post_invoice(api, INVOICE, "http://127.0.0.1:9/callback")
+
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 202
+    assert elapsed < 0.1
+
+
+@pytest.mark.parametrize(
+    ("total", "kept"),
+    [
+        pytest.param(19.99, "19.99", id="float"),
+        pytest.param("9999", "9999", id="string"),
+        pytest.param(0, "0", id="zero"),
+        pytest.param("0.10", "0.10", id="trailing-zero"),
+    ],
+)
+def test_create_invoice_keeps_total_exact(api: str, total: Any, kept: str) -> None:
+    """Totals come back exactly as sent, as a decimal string."""
+    post_invoice(api, {**INVOICE, "total": total})
+
+    view = httpx.get(f"{api}/invoices/invoice123").json()
+
+    assert view["total"] == kept
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "reason"),
+    [
+        pytest.param({"customer": "a", "total": 1}, "id", "required", id="no-id"),
+        pytest.param({**INVOICE, "id": ""}, "id", "at least 1", id="empty-id"),
+        pytest.param({**INVOICE, "id": "a/b"}, "id", "pattern", id="slash-id"),
+        pytest.param({**INVOICE, "id": ".."}, "id", "pattern", id="dots-id"),
+        pytest.param({**INVOICE, "id": "x" * 65}, "id", "at most", id="long-id"),
+        pytest.param({"id": "a", "total": 1}, "customer", "required", id="no-customer"),
+        pytest.param({**INVOICE, "customer": ""}, "customer", "at least", id="empty"),
+        pytest.param({**INVOICE, "total": "abc"}, "total", "decimal", id="text-total"),
+        pytest.param({**INVOICE, "total": -1}, "total", "greater", id="negative"),
+        pytest.param({**INVOICE, "total": "NaN"}, "total", "finite", id="nan-str"),
+        pytest.param({**INVOICE, "total": "Infinity"}, "total", "finite", id="inf"),
+        pytest.param({**INVOICE, "total": 0.001}, "total", "decimal", id="cents"),
+        pytest.param({**INVOICE, "total": None}, "total", "Decimal", id="null"),
+        pytest.param({**INVOICE, "title": 5}, "title", "string", id="title-number"),
+    ],
+)
+def test_create_invoice_refuses_bad_fields(
+    api: str, body: dict[str, Any], field: str, reason: str
+) -> None:
+    """Each bad field gets a 422 that names the field and the reason."""
+    response = post_invoice(api, body)
+
+    errors = response.json()["detail"]
+    assert response.status_code == 422
+    assert any(e["loc"] == ["body", field] and reason in e["msg"] for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("raw", "loc"),
+    [
+        pytest.param(b'{"id": "a", "customer": "b", "total": NaN}', TOTAL, id="nan"),
+        pytest.param(
+            b'{"id": "a", "customer": "b", "total": Infinity}', TOTAL, id="inf"
+        ),
+        pytest.param(b'{"id": "a", "customer": "b", "total": 1e999}', TOTAL, id="huge"),
+        pytest.param(b"{not json", ["body", 1], id="broken-json"),
+        pytest.param(b"\xff\xfe", ["body", 0], id="not-utf8"),
+        pytest.param(b"[]", ["body"], id="array"),
+    ],
+)
+def test_create_invoice_refuses_raw_body(
+    api: str, raw: bytes, loc: list[str | int]
+) -> None:
+    """Non-finite numbers and bodies that are not JSON objects are a 422, never 500."""
+    response = post_invoice(
+        api, None, content=raw, headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("ftp://127.0.0.1/x", id="ftp"),
+        pytest.param("127.0.0.1:8001", id="no-scheme"),
+        pytest.param("http://", id="no-host"),
+        pytest.param("http://127.0.0.1:99999/", id="bad-port"),
+    ],
+)
+def test_create_invoice_refuses_bad_callback_url(api: str, url: str) -> None:
+    """A callback_url that is not an absolute http(s) URL is a 422 naming it."""
+    response = post_invoice(api, INVOICE, url)
+
+    errors = response.json()["detail"]
+    assert response.status_code == 422
+    assert errors[0]["loc"] == ["query", "callback_url"]
+
+
+def test_create_invoice_repeat_is_idempotent(api: str, recorder: Any) -> None:
+    """The same invoice sent twice keeps one webhook id and sends one callback."""
+    record, receiver = recorder
+
+    first = post_invoice(api, INVOICE, f"{receiver}/callback").json()
+    second = post_invoice(api, INVOICE, f"{receiver}/callback")
+    wait_for(lambda: _delivered(api, "invoice123"))
+
+    assert second.status_code == 202
+    assert second.json()["callback"]["webhook_id"] == first["callback"]["webhook_id"]
+    assert len(record.requests) == 1
+
+
+def test_create_invoice_conflict_names_invoice(api: str) -> None:
+    """The same id with another body is a 409 naming the id."""
+    post_invoice(api, INVOICE)
+
+    response = post_invoice(api, {**INVOICE, "total": 1})
+
+    assert response.status_code == 409
+    assert "invoice123" in response.json()["detail"]
+
+
+def test_read_invoice_unknown_is_404(api: str) -> None:
+    """Reading an invoice that does not exist is a 404 naming it."""
+    response = httpx.get(f"{api}/invoices/nope")
+
+    assert response.status_code == 404
+    assert "nope" in response.json()["detail"]
+
+
+def test_read_invoice_shows_paid_and_delivered(api: str, recorder: Any) -> None:
+    """After payment and delivery the invoice shows both, with the attempt."""
+    _, receiver = recorder
+    post_invoice(api, {**INVOICE, "title": "請求書 第1号"}, f"{receiver}/callback")
+
+    view = wait_for(lambda: _delivered(api, "invoice123"))
+
+    assert view["status"] == "paid"
+    assert view["title"] == "請求書 第1号"
+    assert view["callback"]["attempts"][0]["status_code"] == 200
+    assert view["callback"]["attempts"][0]["response_excerpt"] == '{"ok": true}'
+
+
+def _paid(api: str, invoice_id: str) -> dict[str, Any] | None:
+    view: dict[str, Any] = httpx.get(f"{api}/invoices/{invoice_id}").json()
+    return view if view["status"] == "paid" else None
+
+
+def _delivered(api: str, invoice_id: str) -> dict[str, Any] | None:
+    view: dict[str, Any] = httpx.get(f"{api}/invoices/{invoice_id}").json()
+    callback = view["callback"]
+    return view if callback and callback["status"] == "delivered" else None

@@ -1,0 +1,62 @@
+"""
+Tests of the API's settings.
+"""
+
+import pytest
+from pydantic import ValidationError
+
+from invoice_api.settings import DEMO_SECRET, ApiSettings
+
+OWN_SECRET = "whsec_QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("0.0.0.0", id="all-interfaces"),
+        pytest.param("192.168.1.10", id="private"),
+        pytest.param("example.com", id="name"),
+    ],
+)
+def test_settings_refuse_demo_secret_off_loopback(host: str) -> None:
+    """The demo secret on a non-loopback host refuses to start, naming the host."""
+    with pytest.raises(ValidationError, match=host):
+        ApiSettings(_env_file=None, host=host)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("127.0.0.1", id="ipv4"),
+        pytest.param("127.0.0.2", id="ipv4-range"),
+        pytest.param("::1", id="ipv6"),
+        pytest.param("localhost", id="name"),
+    ],
+)
+def test_settings_accept_demo_secret_on_loopback(host: str) -> None:
+    """On loopback the demo secret is allowed."""
+    settings = ApiSettings(_env_file=None, host=host)
+
+    assert settings.webhook_secret == DEMO_SECRET
+
+
+def test_settings_accept_own_secret_off_loopback() -> None:
+    """A secret of one's own may be served on any host."""
+    settings = ApiSettings(_env_file=None, host="0.0.0.0", webhook_secret=OWN_SECRET)
+
+    assert settings.host == "0.0.0.0"
+
+
+def test_settings_ignore_honcho_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """honcho's PORT is not ours; INVOICE_API_PORT is."""
+    monkeypatch.setenv("PORT", "5000")
+
+    assert ApiSettings(_env_file=None).port == 8000
+    monkeypatch.setenv("INVOICE_API_PORT", "8123")
+    assert ApiSettings(_env_file=None).port == 8123
+
+
+def test_settings_refuse_lease_shorter_than_timeout() -> None:
+    """A lease that could run out during a send is refused, naming both values."""
+    with pytest.raises(ValidationError, match="lease 5.0 s must be longer"):
+        ApiSettings(_env_file=None, lease=5, timeout=10)
