@@ -2,11 +2,13 @@
 `python -m invoice_api`: configure logging, then serve the API with uvicorn.
 """
 
+import io
 import logging
 import sys
 
 import uvicorn
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from invoice_api.app import create_app
 from invoice_api.settings import ApiSettings
@@ -14,27 +16,18 @@ from invoice_api.settings import ApiSettings
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
-def configure_logging() -> None:
-    """
-    Send INFO and above to stdout; a character the console cannot show is escaped.
-    """
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="backslashreplace")
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stdout)
-
-
 def main() -> int:
     """
-    Read the settings, refuse bad ones with one clear line, and serve.
+    Serve until interrupted; return 2 with one clear line when the settings are bad.
     """
-    configure_logging()
+    _configure_logging()
     try:
         settings = ApiSettings()
-    except ValidationError as exc:
-        errors = "; ".join(_describe(error) for error in exc.errors())
-        sys.stderr.write(f"invoice_api: invalid settings: {errors}\n")
+    except (ValidationError, SettingsError) as exc:
+        sys.stderr.write(f"invoice_api: invalid settings: {_summarise(exc)}\n")
         return 2
 
+    # Only INVOICE_API_PORT counts; honcho's PORT is never read.
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -45,10 +38,27 @@ def main() -> int:
     return 0
 
 
-def _describe(error: object) -> str:
-    details = dict(error)  # type: ignore[call-overload]
-    field = ".".join(str(part) for part in details.get("loc", ()))
-    return f"{field or 'settings'}: {details['msg']}"
+def _configure_logging() -> None:
+    # A console that cannot show a character prints an escape instead of crashing.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format=LOG_FORMAT)
+    # The dispatcher logs each attempt itself; httpx's own line would repeat it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _summarise(exc: ValidationError | SettingsError) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(map(str, error["loc"]))
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
 
 
 if __name__ == "__main__":

@@ -79,8 +79,9 @@ def _build_dispatcher(store: Store, settings: ApiSettings) -> Dispatcher:
 def _log_started(settings: ApiSettings) -> None:
     if settings.webhook_secret == DEMO_SECRET:
         logger.warning(
-            "api.demo_secret signing with the built-in demo secret; "
-            "set INVOICE_API_WEBHOOK_SECRET for anything but a local demo"
+            "api.demo_secret host=%s hint=%s",
+            settings.host,
+            "set INVOICE_API_WEBHOOK_SECRET outside the local demo",
         )
     logger.info(
         "api.started host=%s port=%s database_url=%s",

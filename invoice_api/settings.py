@@ -2,14 +2,17 @@
 Settings of the invoice API, read from `INVOICE_API_*` variables and `.env`.
 """
 
+import base64
 import ipaddress
 from functools import lru_cache
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
+SECRET_PREFIX = "whsec_"
+MIN_SECRET_BYTES = 24
 
 
 class ApiSettings(BaseSettings):
@@ -22,6 +25,8 @@ class ApiSettings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # A bad secret must not reach a log or a console in an error message.
+        hide_input_in_errors=True,
     )
 
     host: str = "127.0.0.1"
@@ -40,6 +45,22 @@ class ApiSettings(BaseSettings):
     senders: int = Field(default=8, ge=1, le=256)
     lease: float = Field(default=60.0, gt=0)
     poll_interval: float = Field(default=5.0, gt=0)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str) -> str:
+        # The value is a secret: name the problem, never echo it.
+        key = value.removeprefix(SECRET_PREFIX)
+        try:
+            decoded = base64.b64decode(key, validate=True)
+        except ValueError as exc:
+            raise ValueError("webhook_secret after 'whsec_' is not base64") from exc
+        if len(decoded) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"webhook_secret is {len(decoded)} bytes; at least "
+                f"{MIN_SECRET_BYTES} are needed"
+            )
+        return value
 
     @model_validator(mode="after")
     def _refuse_demo_secret_off_loopback(self) -> Self:

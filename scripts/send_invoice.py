@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -71,24 +72,25 @@ def send(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def follow(
-    client: httpx.Client, args: argparse.Namespace, webhook_id: str, started: float
+    client: httpx.Client, args: argparse.Namespace, webhook_id: str, sent_at: float
 ) -> None:
     """
-    Poll the API and the receiver, printing each step once, until the event arrives.
+    Poll the API and the receiver until the event arrives; print each step once,
+    timed by the server that saw it, in milliseconds since the invoice was sent.
     """
     seen: set[str] = set()
     view: dict[str, Any] = {}
-    deadline = started + args.timeout
+    deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         view = _call(client.get, f"{args.api}/invoices/{args.id}").json()
         events = _call(
             client.get, f"{args.receiver}/events", params={"invoice_id": args.id}
         ).json()["events"]
 
-        for step, detail in _steps(view, events, webhook_id):
+        for step, at, detail in _steps(view, events, webhook_id):
             if step not in seen:
                 seen.add(step)
-                _print_step(step, started, detail)
+                _print_step(step, at - sent_at, detail)
         if "verified" in seen:
             return
         time.sleep(POLL_INTERVAL)
@@ -98,19 +100,25 @@ def follow(
 
 def _steps(
     view: dict[str, Any], events: list[dict[str, Any]], webhook_id: str
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, float, str]]:
     callback = view.get("callback") or {}
-    attempts = callback.get("attempts") or []
     steps = []
     if view.get("status") == "paid":
-        steps.append(("paid", f"paid_at={view.get('paid_at')}"))
+        steps.append(("paid", _epoch(view["paid_at"]), "the API collected payment"))
     if callback.get("status") == "delivered":
-        last = attempts[-1]
-        detail = f"attempt={last['number']} HTTP {last['status_code']}"
-        steps.append(("delivered", detail))
-    if any(e["webhook_id"] == webhook_id and e["verified"] for e in events):
-        steps.append(("verified", "the receiver holds the event, signature verified"))
+        last = callback["attempts"][-1]
+        answered = _epoch(last["started_at"]) + last["duration_ms"] / 1000
+        detail = f"attempt {last['number']} answered HTTP {last['status_code']}"
+        steps.append(("delivered", answered, detail))
+    for event in events:
+        if event["webhook_id"] == webhook_id and event["verified"]:
+            detail = "the receiver holds the event; signature verified"
+            steps.append(("verified", _epoch(event["received_at"]), detail))
     return steps
+
+
+def _epoch(moment: str) -> float:
+    return datetime.fromisoformat(moment).timestamp()
 
 
 def _call(
@@ -126,9 +134,8 @@ def _call(
         ) from exc
 
 
-def _print_step(step: str, started: float, detail: str) -> None:
-    elapsed_ms = (time.monotonic() - started) * 1000
-    print(f"{elapsed_ms:8.0f} ms  {step:<10} {detail}", flush=True)
+def _print_step(step: str, elapsed: float, detail: str) -> None:
+    print(f"{elapsed * 1000:8.0f} ms  {step:<10} {detail}", flush=True)
 
 
 def _timeout_message(args: argparse.Namespace, view: dict[str, Any]) -> str:
@@ -151,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         with httpx.Client(timeout=10.0) as client:
-            started = time.monotonic()
+            sent_at = time.time()
             webhook_id = send(client, args)["callback"]["webhook_id"]
-            _print_step("accepted", started, f"invoice={args.id} webhook={webhook_id}")
-            follow(client, args, webhook_id, started)
+            detail = f"invoice={args.id} webhook-id={webhook_id}"
+            _print_step("accepted", time.time() - sent_at, detail)
+            follow(client, args, webhook_id, sent_at)
     except RoundTripError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code

@@ -60,3 +60,20 @@ def test_settings_refuse_lease_shorter_than_timeout() -> None:
     """A lease that could run out during a send is refused, naming both values."""
     with pytest.raises(ValidationError, match="lease 5.0 s must be longer"):
         ApiSettings(_env_file=None, lease=5, timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        pytest.param("", "0 bytes", id="empty"),
+        pytest.param("whsec_", "0 bytes", id="prefix-only"),
+        pytest.param("whsec_not*base64!", "not base64", id="not-base64"),
+        pytest.param("whsec_c2hvcnQ=", "5 bytes", id="too-short"),
+    ],
+)
+def test_settings_refuse_unusable_secret(secret: str, reason: str) -> None:
+    """A secret that cannot sign safely refuses to start, without echoing it."""
+    with pytest.raises(ValidationError, match=reason) as caught:
+        ApiSettings(_env_file=None, webhook_secret=secret)
+
+    assert f"'{secret}'" not in str(caught.value)

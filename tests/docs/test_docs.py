@@ -1,0 +1,137 @@
+"""
+Checks that the README and docs/ say only what is true of the code.
+"""
+
+import re
+import subprocess
+
+import pytest
+from pydantic_settings import BaseSettings
+
+from callback_receiver.app import create_app as create_receiver
+from callback_receiver.settings import ReceiverSettings
+from invoice_api.app import create_app as create_api
+from invoice_api.settings import ApiSettings
+from scripts.send_invoice import parse_args
+from tests.servers import ROOT
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+SETTING = re.compile(r"\b(INVOICE_API|CALLBACK_RECEIVER)_([A-Z_]+)\b")
+LOCAL_URL = re.compile(r"http://127\.0\.0\.1:(\d+)(/[^\s`)'\"]*)?")
+SCRIPT_CALL = re.compile(r"uv run python (scripts/\S+\.py)(.*)")
+TIMELINE = re.compile(r" +\d+ ms  (accepted|paid|delivered|verified) +\S")
+
+
+def blocks(language: str) -> list[pytest.ParameterSet]:
+    """
+    Every fenced block in a given language across the docs, one param each.
+    """
+    found = []
+    for path in DOCS:
+        for index, match in enumerate(FENCE.finditer(path.read_text("utf-8"))):
+            if match.group(1) == language:
+                found.append(pytest.param(match.group(2), id=f"{path.name}-{index}"))
+    return found
+
+
+def all_text() -> str:
+    """
+    The docs, the README and .env.example as one text.
+    """
+    return "\n".join(path.read_text("utf-8") for path in DOCS)
+
+
+@pytest.mark.parametrize("block", blocks("bash"))
+def test_docs_bash_blocks_parse(block: str) -> None:
+    """Every bash block is valid bash."""
+    result = subprocess.run(["bash", "-n"], input=block, capture_output=True, text=True)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_docs_script_calls_use_real_options() -> None:
+    """Each `uv run python scripts/...` names a real script and real options."""
+    calls = SCRIPT_CALL.findall(all_text())
+
+    assert calls
+    for script, rest in calls:
+        assert (ROOT / script).is_file(), script
+        options = re.findall(r"(--[a-z-]+)(?: (\"[^\"]*\"|\S+))?", rest)
+        argv = [part for option in options for part in option if part]
+        parse_args([arg.strip('"') for arg in argv if arg != "--help"])
+
+
+def test_docs_settings_exist() -> None:
+    """Every INVOICE_API_* or CALLBACK_RECEIVER_* name the docs use is a setting."""
+    known = {f"INVOICE_API_{name.upper()}" for name in ApiSettings.model_fields} | {
+        f"CALLBACK_RECEIVER_{name.upper()}" for name in ReceiverSettings.model_fields
+    }
+
+    used = {f"{prefix}_{name}" for prefix, name in SETTING.findall(all_text())}
+
+    assert used - known == set()
+
+
+def test_architecture_lists_every_setting_with_its_default() -> None:
+    """The settings table has one row per setting, with the real default."""
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|", text, re.MULTILINE))
+    fields: list[tuple[str, type[BaseSettings]]] = [
+        ("INVOICE_API_", ApiSettings),
+        ("CALLBACK_RECEIVER_", ReceiverSettings),
+    ]
+
+    for prefix, settings in fields:
+        for name, field in settings.model_fields.items():
+            shown = rows.pop(f"{prefix}{name.upper()}")
+            assert shown in (f"`{field.default}`", "the demo secret"), name
+    assert rows == {}
+
+
+def test_docs_local_urls_are_served() -> None:
+    """Every 127.0.0.1 URL is a route of the API or the receiver, or a callback URL."""
+    routes = {
+        "8000": _paths(create_api(ApiSettings(_env_file=None))),
+        "8001": _paths(create_receiver(ReceiverSettings(_env_file=None))),
+    }
+
+    for port, path in LOCAL_URL.findall(all_text()):
+        assert port in routes, port
+        route = re.sub(r"\{[a-z_]+\}", "x", path.split("?")[0].rstrip(".:,;")) or "/"
+        targets = (route, f"{route}/invoices/x")
+        assert any(
+            re.fullmatch(pattern, target)
+            for pattern in routes[port]
+            for target in targets
+        ), path
+
+
+def test_readme_timeline_matches_script_output() -> None:
+    """The sample timeline in the README has the script's four steps, in order."""
+    texts = [str(block.values[0]) for block in blocks("text")]
+    [sample] = [text for text in texts if "round trip complete" in text]
+
+    lines = sample.splitlines()
+    steps = [TIMELINE.match(line) for line in lines[:4]]
+    assert [step.group(1) for step in steps if step] == [
+        "accepted",
+        "paid",
+        "delivered",
+        "verified",
+    ]
+
+
+def test_ci_runs_readme_test_command() -> None:
+    """The README's test command is what CI runs."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+
+    assert "```bash\nuv run pytest\n```" in readme
+    assert re.search(r"run pytest$", ci, re.MULTILINE)
+
+
+def _paths(app: object) -> list[str]:
+    document = app.openapi()  # type: ignore[attr-defined]
+    paths = [re.sub(r"\{[a-z_]+\}", "[^/]+", path) for path in document["paths"]]
+    return [*paths, "/docs", "/"]
