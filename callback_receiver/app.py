@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from callback_receiver import pages, routes
+from callback_receiver import failure_mode, pages, routes
 from callback_receiver.inbox import Inbox
 from callback_receiver.settings import ReceiverSettings, get_settings
 from callback_receiver.verification import SignatureVerifier
@@ -32,8 +32,12 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.verifier = SignatureVerifier(settings.webhook_secret)
+    app.state.failure_mode = failure_mode.FailureMode()
 
     app.include_router(routes.router)
+    # Unmounted, nothing can switch the failure mode on, so no callback fails.
+    if settings.failure_mode_enabled:
+        app.include_router(failure_mode.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_FOLDER), name="static")
     return app

@@ -1,10 +1,17 @@
 """
-The callback body the receiver accepts, and the shapes of its answers.
+The callback body the receiver accepts, the failure mode, and the shapes of answers.
 """
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+)
 
 
 class InvoiceEvent(BaseModel):
@@ -56,3 +63,58 @@ class ErrorDetail(BaseModel):
     """
 
     detail: str
+
+
+class FailureModeRequest(BaseModel):
+    """
+    How to treat the next `count` verified callbacks.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(
+        strict=True, ge=1, le=1000, description="How many callbacks to affect."
+    )
+    status: int | None = Field(
+        default=None,
+        strict=True,
+        ge=300,
+        le=599,
+        description="Answer with this status, recording nothing; null: only delay.",
+    )
+    retry_after: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[ -~]+$",
+        description="Sent verbatim as Retry-After with the status, e.g. '3'.",
+    )
+    delay: float = Field(
+        default=0.0,
+        strict=True,
+        ge=0,
+        le=60,
+        description="Seconds to wait before answering.",
+    )
+
+    @field_validator("retry_after")
+    @classmethod
+    def _require_status(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A status that failed its own check is already reported; say nothing here.
+        if value is None or "status" not in info.data:
+            return value
+
+        if info.data["status"] is None:
+            raise ValueError("retry_after is only sent with a status; set one")
+        return value
+
+
+class FailureModeState(BaseModel):
+    """
+    The failure mode now; `count` is how many callbacks it still affects, 0 when off.
+    """
+
+    count: int
+    status: int | None
+    retry_after: str | None
+    delay: float

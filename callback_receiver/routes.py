@@ -7,10 +7,11 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from callback_receiver.failure_mode import FailureModeDep, fail_on_purpose
 from callback_receiver.inbox import Inbox, StoredEvent
 from callback_receiver.models import (
     ErrorDetail,
@@ -69,15 +70,24 @@ VerifierDep = Annotated[SignatureVerifier, Depends(get_verifier)]
     openapi_extra=INVOICE_EVENT_BODY,
 )
 async def receive_invoice_event(
-    invoice_id: str, request: Request, inbox: InboxDep, verifier: VerifierDep
-) -> InvoiceEventReceived:
+    invoice_id: str,
+    request: Request,
+    inbox: InboxDep,
+    verifier: VerifierDep,
+    failure_mode: FailureModeDep,
+) -> InvoiceEventReceived | Response:
     """
     Receive an invoice callback signed with Standard Webhooks headers.
 
-    A repeated `webhook-id` is acknowledged again but recorded once.
+    A repeated `webhook-id` is acknowledged again but recorded once. While the
+    failure mode (`PUT /failure-mode`) is on, answers may come late or fail.
     """
     body = await request.body()
     signed = _verify(verifier, invoice_id, body, request)
+    failing = await fail_on_purpose(failure_mode, invoice_id, signed.webhook_id)
+    if failing is not None:
+        return failing
+
     event = _parse_event(invoice_id, signed)
 
     is_new = await inbox.add(

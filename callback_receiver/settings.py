@@ -34,6 +34,8 @@ class ReceiverSettings(BaseSettings):
     port: int = Field(default=8001, ge=1, le=65535)
     webhook_secret: str = DEMO_SECRET
     database_url: str = "sqlite+aiosqlite:///data/callback_receiver.db"
+    # Lets anyone who reaches the receiver make it fail callbacks on purpose.
+    failure_mode_enabled: bool = True
 
     @field_validator("webhook_secret")
     @classmethod

@@ -14,6 +14,19 @@ from invoice_api.app import create_app
 from invoice_api.settings import ApiSettings
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+# C0 and C1 control characters: line breaks, ANSI escapes, NUL ...
+CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
+
+
+class SingleLineFilter(logging.Filter):
+    """
+    Escape control characters in messages, so no value can split or colour a line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = record.getMessage().translate(CONTROL_ESCAPES)
+        record.args = None
+        return True
 
 
 def main() -> int:
@@ -45,6 +58,8 @@ def _configure_logging() -> None:
             stream.reconfigure(errors="backslashreplace")
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(SingleLineFilter())
     # The dispatcher logs each attempt itself; httpx's own line would repeat it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 

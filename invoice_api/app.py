@@ -9,17 +9,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from invoice_api.delivery_routes import router as delivery_router
 from invoice_api.dispatcher import Dispatcher
 from invoice_api.errors import validation_error_handler
 from invoice_api.outbox import Outbox
 from invoice_api.payments import PaymentSimulator
 from invoice_api.retries import RetryPolicy
 from invoice_api.routes import router
+from invoice_api.sender import Sender
 from invoice_api.settings import DEMO_SECRET, ApiSettings, get_settings
 from invoice_api.signing import Signer
 from invoice_api.store import Store
 
 logger = logging.getLogger(__name__)
+
+# An invoice is a few hundred bytes; anything far larger is refused with a 413.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -36,6 +41,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             store, dispatcher.ticker.wake, settings.poll_interval
         )
         app.state.store, app.state.payments = store, payments
+        app.state.dispatcher = dispatcher
         dispatcher.start()
         payments.ticker.start()
         _log_started(settings)
@@ -45,9 +51,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             await payments.ticker.stop()
             await dispatcher.stop()
             await store.close()
+            logger.info("api.stopped")
 
     app = FastAPI(
         title="Invoice API",
+        max_body_size=MAX_BODY_BYTES,
         summary="Takes invoices and calls you back, signed, when they are paid.",
         version="0.1.0",
         lifespan=lifespan,
@@ -55,6 +63,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router)
+    app.include_router(delivery_router)
     return app
 
 
@@ -64,13 +73,19 @@ def _build_dispatcher(store: Store, settings: ApiSettings) -> Dispatcher:
         wait_initial=settings.wait_initial,
         wait_max=settings.wait_max,
         wait_jitter=settings.wait_jitter,
+        wait_schedule=settings.wait_schedule,
+    )
+    sender = Sender(
+        Signer([settings.webhook_secret]),
+        timeout=settings.timeout,
+        connections=settings.concurrency,
     )
     return Dispatcher(
         Outbox(store.engine),
-        Signer([settings.webhook_secret]),
+        sender,
         policy,
-        senders=settings.senders,
-        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        per_host=settings.per_host,
         lease=settings.lease,
         poll_interval=settings.poll_interval,
     )

@@ -2,9 +2,11 @@
 Callback URLs: what the API accepts, and the target it builds for an invoice.
 """
 
+import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2048
+PRINTABLE_ASCII = re.compile(r"[!-~]+")
 SCHEMES = ("http", "https")
 
 
@@ -14,6 +16,12 @@ def validate_callback_url(url: str) -> str:
     """
     if len(url) > MAX_URL_LENGTH:
         raise ValueError(f"must be at most {MAX_URL_LENGTH} characters")
+    # urlsplit would quietly drop tabs and line breaks; refuse what is not plain.
+    if not PRINTABLE_ASCII.fullmatch(url):
+        raise ValueError(
+            "must be printable ASCII without spaces; percent-encode other "
+            "characters and write international host names in punycode"
+        )
 
     try:
         parts = urlsplit(url)
@@ -29,6 +37,8 @@ def validate_callback_url(url: str) -> str:
         raise ValueError("must not carry a user name or password")
     if port == 0:
         raise ValueError(f"has no usable port: {url!r}")
+    if "#" in url:
+        raise ValueError("must not have a #fragment: it would never be sent")
     return url
 
 
@@ -41,3 +51,10 @@ def build_target_url(callback_url: str, invoice_id: str) -> str:
     path = f"{parts.path.rstrip('/')}/invoices/{segment}"
 
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def target_host(url: str) -> str:
+    """
+    The host and port a URL connects to, as the key for per-host limits.
+    """
+    return urlsplit(url).netloc.lower()

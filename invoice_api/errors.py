@@ -1,33 +1,49 @@
 """
-Validation errors as 422 answers that are always valid JSON.
+Validation errors as 422 answers that are always valid, short JSON.
 """
 
 import math
 from typing import Any
 
 from fastapi import Request, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+MAX_ECHO = 100
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """
-    Answer 422 naming each bad field; a NaN or infinite input is echoed as text.
+    Answer 422 naming each bad field and why, echoing at most a short bad value.
     """
     assert isinstance(exc, RequestValidationError)
-    detail = _finite(jsonable_encoder(exc.errors()))
+    detail = [_clean(error) for error in exc.errors()]
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": detail}
     )
 
 
-def _finite(value: Any) -> Any:
-    # JSON has no NaN or Infinity; the default handler would fail with a 500.
+def _clean(error: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {
+        "type": error["type"],
+        "loc": list(error["loc"]),
+        "msg": str(error["msg"]).removeprefix("Value error, "),
+    }
+    if "input" in error and _is_scalar(error["input"]):
+        cleaned["input"] = _echo(error["input"])
+    return cleaned
+
+
+def _is_scalar(value: Any) -> bool:
+    # A whole body or list is not echoed: the loc already says where the problem is.
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _echo(value: Any) -> Any:
+    # JSON has no NaN, no Infinity and no lone surrogates; huge values stay home.
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, str):
+        text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO]}..."
     return value

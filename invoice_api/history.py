@@ -1,39 +1,31 @@
 """
-Read side: an invoice with its callback and every attempt, as the API shows them.
+Read side: invoices and deliveries with every attempt, as the API shows them.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from invoice_api.models import Attempt, Delivery, InvoiceView
+from invoice_api.models import Attempt, Delivery, DeliveryStatus, InvoiceView
 from invoice_api.tables import attempts, deliveries, invoices
+
+_NEWEST_FIRST = (deliveries.c.updated_at.desc(), deliveries.c.webhook_id.desc())
 
 
 async def read_invoice(engine: AsyncEngine, invoice_id: str) -> InvoiceView | None:
     """
-    Return the invoice `invoice_id` with its delivery history, or None if unknown.
+    Return the invoice `invoice_id` with its callback's history, or None if unknown.
     """
     async with engine.connect() as conn:
         invoice = (
             await conn.execute(select(invoices).where(invoices.c.id == invoice_id))
         ).one_or_none()
-        delivery = (
-            await conn.execute(
-                select(deliveries).where(deliveries.c.invoice_id == invoice_id)
-            )
-        ).one_or_none()
-        tries = (
-            await conn.execute(
-                select(attempts)
-                .where(attempts.c.webhook_id == getattr(delivery, "webhook_id", None))
-                .order_by(attempts.c.number)
-            )
-        ).all()
+        found = await _deliveries(conn, deliveries.c.invoice_id == invoice_id)
 
     if invoice is None:
         return None
@@ -42,17 +34,83 @@ async def read_invoice(engine: AsyncEngine, invoice_id: str) -> InvoiceView | No
         total=Decimal(invoice.total),
         created_at=_moment(invoice.created_at),
         paid_at=_moment(invoice.paid_at),
-        callback=None if delivery is None else _delivery(delivery, tries),
+        callback=found[0] if found else None,
     )
+
+
+async def read_deliveries(engine: AsyncEngine, invoice_id: str) -> list[Delivery]:
+    """
+    Every delivery of one invoice, newest first.
+    """
+    async with engine.connect() as conn:
+        return await _deliveries(conn, deliveries.c.invoice_id == invoice_id)
+
+
+async def read_delivery(engine: AsyncEngine, webhook_id: str) -> Delivery | None:
+    """
+    One delivery by its webhook id, or None.
+    """
+    async with engine.connect() as conn:
+        found = await _deliveries(conn, deliveries.c.webhook_id == webhook_id)
+    return found[0] if found else None
+
+
+async def list_deliveries(
+    engine: AsyncEngine, status: DeliveryStatus | None, limit: int, offset: int
+) -> list[Delivery]:
+    """
+    Deliveries (of one status, or all), most recently changed first, one page.
+    """
+    where = true() if status is None else deliveries.c.status == status
+    async with engine.connect() as conn:
+        return await _deliveries(conn, where, limit=limit, offset=offset)
+
+
+async def _deliveries(
+    conn: AsyncConnection,
+    where: ColumnElement[bool],
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Delivery]:
+    query: Select[Any] = (
+        select(deliveries)
+        .where(where)
+        .order_by(*_NEWEST_FIRST)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await conn.execute(query)).all()
+    ids = [row.webhook_id for row in rows]
+    tries = (
+        await conn.execute(
+            select(attempts)
+            .where(attempts.c.webhook_id.in_(ids))
+            .order_by(attempts.c.number)
+        )
+    ).all()
+
+    by_delivery: defaultdict[str, list[Any]] = defaultdict(list)
+    for row in tries:
+        by_delivery[row.webhook_id].append(row)
+    return [_delivery(row, by_delivery[row.webhook_id]) for row in rows]
 
 
 def _delivery(delivery: Any, tries: Sequence[Any]) -> Delivery:
     return Delivery(
-        webhook_id=delivery.webhook_id,
-        target_url=delivery.target_url,
-        status=delivery.status,
-        event_type=delivery.event_type,
+        **_without(
+            delivery._mapping,
+            "payload",
+            "target_host",
+            "attempt_count",
+            "lease_until",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+        ),
         next_attempt_at=_moment(delivery.next_attempt_at),
+        lease_expires_at=_moment(delivery.lease_until),
+        created_at=_moment(delivery.created_at),
+        updated_at=_moment(delivery.updated_at),
         attempts=[
             Attempt(
                 **_without(row._mapping, "id", "webhook_id", "started_at"),

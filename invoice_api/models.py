@@ -2,13 +2,53 @@
 Request, response and callback schemas of the invoice API.
 """
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
+def _refuse_surrogates(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text, without lone surrogates") from exc
+    return value
+
+
+def _check_plain_decimal(value: Any) -> Any:
+    # Decimal() alone would take "1_000", "1E+2" and full-width digits.
+    if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value.strip()):
+        raise ValueError("must be a plain decimal such as 12500 or 19.99")
+    return value
+
+
+def _normalise(value: Decimal) -> Decimal:
+    # 1e2 becomes 100 and -0 becomes 0, so the same amount always reads the same.
+    return Decimal(format(abs(value) if value == 0 else value, "f"))
+
+
+def _text(max_length: int, min_length: int = 0) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=min_length, max_length=max_length
+        ),
+        AfterValidator(_refuse_surrogates),
+    ]
+
 
 DeliveryStatus = Literal["scheduled", "pending", "delivering", "delivered", "failed"]
 InvoiceStatus = Literal["open", "paid"]
@@ -19,6 +59,9 @@ class Invoice(BaseModel):
     An invoice to collect; its payment triggers the `invoice.paid` callback.
     """
 
+    # A misplaced field (callback_url belongs in the query) is an error, not lost.
+    model_config = ConfigDict(extra="forbid")
+
     id: str = Field(
         min_length=1,
         max_length=64,
@@ -26,14 +69,19 @@ class Invoice(BaseModel):
         description="Letters, digits, `.`, `_` and `-`; starts with a letter or digit.",
         examples=["invoice123"],
     )
-    title: str | None = Field(default=None, max_length=200, examples=["請求書 第1号"])
-    customer: str = Field(min_length=1, max_length=200, examples=["山田花子"])
-    total: Decimal = Field(
+    title: _text(200) | None = Field(default=None, examples=["請求書 第1号"])  # type: ignore[valid-type]
+    customer: _text(200, min_length=1) = Field(examples=["山田花子"])  # type: ignore[valid-type]
+    total: Annotated[
+        Decimal,
+        BeforeValidator(_check_plain_decimal),
+        AfterValidator(_normalise),
+    ] = Field(
         ge=0,
         max_digits=14,
         decimal_places=2,
         allow_inf_nan=False,
-        description="Exact amount, at most two decimal places; a number or a string.",
+        description="Exact amount: up to 12 digits before the point and 2 after; "
+        'a JSON number or a string such as `"19.99"`.',
         examples=["12500"],
     )
 
@@ -93,9 +141,28 @@ class Delivery(CallbackSummary):
     A callback with its delivery history.
     """
 
+    invoice_id: str
     event_type: str
+    attempts_left: int
     next_attempt_at: datetime | None
+    lease_expires_at: datetime | None = Field(
+        description="While delivering: when the delivery is due again if the "
+        "process sending it has died."
+    )
+    created_at: datetime
+    updated_at: datetime
     attempts: list[Attempt]
+
+
+class DeliveryPage(BaseModel):
+    """
+    One page of deliveries, most recently changed first.
+    """
+
+    deliveries: list[Delivery]
+    next_offset: int | None = Field(
+        description="Pass as `offset` for the next page; null on the last page."
+    )
 
 
 class InvoiceView(BaseModel):

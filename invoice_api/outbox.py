@@ -1,17 +1,68 @@
 """
-The callback outbox: claim due deliveries under a lease, record each attempt.
+The callback outbox: claim due deliveries under a lease, record attempts, redeliver.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from invoice_api.store import AttemptRecord, Claim
 from invoice_api.tables import attempts, deliveries
 
-_PENDING_DUE = deliveries.c.status == "pending"
+_PENDING = deliveries.c.status == "pending"
 _DELIVERING = deliveries.c.status == "delivering"
+REDELIVERABLE = ("delivered", "failed")
+
+
+class DeliveryNotFoundError(LookupError):
+    """
+    No delivery has this webhook id.
+    """
+
+    def __init__(self, webhook_id: str) -> None:
+        super().__init__(f"no delivery with webhook id {webhook_id!r}")
+
+
+class DeliveryBusyError(Exception):
+    """
+    The delivery is not finished, so it cannot be sent again yet.
+    """
+
+    def __init__(self, webhook_id: str, status: str) -> None:
+        super().__init__(
+            f"delivery {webhook_id!r} is {status}; only a delivered or failed "
+            "delivery can be redelivered"
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """
+    A delivery this process holds until `lease_until`, ready to send.
+    """
+
+    webhook_id: str
+    invoice_id: str
+    target_url: str
+    target_host: str
+    payload: bytes
+    number: int
+    attempts_left: int
+    lease_until: float
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """
+    What one attempt did, for the attempt log.
+    """
+
+    started_at: float
+    duration_ms: float
+    status_code: int | None
+    error: str | None
+    response_excerpt: str | None
 
 
 class Outbox:
@@ -22,17 +73,21 @@ class Outbox:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def claim_due(self, now: float, limit: int, lease: float) -> list[Claim]:
+    async def claim_due(
+        self, now: float, limit: int, lease: float, busy_hosts: Collection[str] = ()
+    ) -> list[Claim]:
         """
-        Take up to `limit` due deliveries (or ones whose lease ran out) for `lease` s.
+        Take up to `limit` due deliveries (or ones whose lease ran out) for `lease` s,
+        leaving alone the hosts in `busy_hosts`.
         """
         due = (
             select(deliveries.c.webhook_id)
             .where(
                 or_(
-                    and_(_PENDING_DUE, deliveries.c.next_attempt_at <= now),
+                    and_(_PENDING, deliveries.c.next_attempt_at <= now),
                     and_(_DELIVERING, deliveries.c.lease_until <= now),
-                )
+                ),
+                deliveries.c.target_host.not_in(busy_hosts),
             )
             .order_by(deliveries.c.next_attempt_at)
             .limit(limit)
@@ -41,24 +96,15 @@ class Outbox:
         claim = (
             update(deliveries)
             .where(deliveries.c.webhook_id.in_(due.scalar_subquery()))
-            .values(status="delivering", lease_until=now + lease)
-            .returning(
-                deliveries.c.webhook_id,
-                deliveries.c.invoice_id,
-                deliveries.c.target_url,
-                deliveries.c.payload,
-                deliveries.c.attempt_count,
-            )
+            .values(status="delivering", lease_until=now + lease, updated_at=now)
+            .returning(*_CLAIMED)
         )
         async with self._engine.begin() as conn:
             rows = (await conn.execute(claim)).all()
 
         return [
             Claim(
-                row.webhook_id,
-                row.invoice_id,
-                row.target_url,
-                row.payload,
+                **{k: v for k, v in row._mapping.items() if k != "attempt_count"},
                 number=row.attempt_count + 1,
             )
             for row in rows
@@ -70,46 +116,79 @@ class Outbox:
         attempt: AttemptRecord,
         status: str,
         next_attempt_at: float | None,
-    ) -> None:
+    ) -> bool:
         """
         Log an attempt and move its delivery to `status`, in one transaction.
+
+        Returns False (and changes nothing) if the lease was lost meanwhile.
         """
         async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(attempts).values(
-                    webhook_id=claim.webhook_id,
-                    number=claim.number,
-                    **vars(attempt),
-                )
-            )
-            await conn.execute(
+            moved = await conn.execute(
                 update(deliveries)
-                .where(deliveries.c.webhook_id == claim.webhook_id)
+                .where(_held_by(claim))
                 .values(
                     status=status,
                     attempt_count=claim.number,
+                    attempts_left=claim.attempts_left - 1,
                     next_attempt_at=next_attempt_at,
                     lease_until=None,
+                    updated_at=attempt.started_at + attempt.duration_ms / 1000,
                 )
             )
+            if moved.rowcount == 0:
+                return False
+            await conn.execute(
+                insert(attempts).values(
+                    webhook_id=claim.webhook_id, number=claim.number, **vars(attempt)
+                )
+            )
+        return True
 
-    async def release(self, claims: Sequence[Claim]) -> None:
+    async def release(self, claims: Sequence[Claim], now: float) -> None:
         """
-        Give back claims that were never sent, so they are due again at once.
+        Give back claims that were never sent (or cut short), due again at once.
         """
-        ids = [claim.webhook_id for claim in claims]
         async with self._engine.begin() as conn:
+            for claim in claims:
+                await conn.execute(
+                    update(deliveries)
+                    .where(_held_by(claim))
+                    .values(status="pending", lease_until=None, next_attempt_at=now)
+                )
+
+    async def redeliver(self, webhook_id: str, attempts: int, now: float) -> None:
+        """
+        Make a delivered or failed delivery due again: same webhook id, same body.
+        """
+        async with self._engine.begin() as conn:
+            status = (
+                await conn.execute(
+                    select(deliveries.c.status).where(
+                        deliveries.c.webhook_id == webhook_id
+                    )
+                )
+            ).scalar_one_or_none()
+            if status is None:
+                raise DeliveryNotFoundError(webhook_id)
+            if status not in REDELIVERABLE:
+                raise DeliveryBusyError(webhook_id, status)
+
             await conn.execute(
                 update(deliveries)
-                .where(deliveries.c.webhook_id.in_(ids), _DELIVERING)
-                .values(status="pending", lease_until=None)
+                .where(deliveries.c.webhook_id == webhook_id)
+                .values(
+                    status="pending",
+                    attempts_left=attempts,
+                    next_attempt_at=now,
+                    updated_at=now,
+                )
             )
 
     async def next_due_at(self) -> float | None:
         """
         Return the earliest time a delivery becomes due, or None if none waits.
         """
-        pending = select(func.min(deliveries.c.next_attempt_at)).where(_PENDING_DUE)
+        pending = select(func.min(deliveries.c.next_attempt_at)).where(_PENDING)
         leased = select(func.min(deliveries.c.lease_until)).where(_DELIVERING)
         async with self._engine.connect() as conn:
             times = [
@@ -118,3 +197,24 @@ class Outbox:
             ]
         known = [moment for moment in times if moment is not None]
         return min(known, default=None)
+
+
+_CLAIMED = (
+    deliveries.c.webhook_id,
+    deliveries.c.invoice_id,
+    deliveries.c.target_url,
+    deliveries.c.target_host,
+    deliveries.c.payload,
+    deliveries.c.attempt_count,
+    deliveries.c.attempts_left,
+    deliveries.c.lease_until,
+)
+
+
+def _held_by(claim: Claim) -> ColumnElement[bool]:
+    # The lease time doubles as a token: a reclaimed delivery has a new one.
+    return and_(
+        deliveries.c.webhook_id == claim.webhook_id,
+        _DELIVERING,
+        deliveries.c.lease_until == claim.lease_until,
+    )

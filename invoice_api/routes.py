@@ -5,15 +5,16 @@ The path operations. They write state and wake the background loops; never send 
 import logging
 import time
 import uuid
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import AfterValidator
 
 from invoice_api import history
-from invoice_api.callback_urls import MAX_URL_LENGTH, build_target_url
+from invoice_api.callback_urls import MAX_URL_LENGTH, build_target_url, target_host
 from invoice_api.callback_urls import validate_callback_url as _validate_url
 from invoice_api.callbacks import invoice_callback_router
+from invoice_api.dependencies import get_payments, get_settings, get_store
 from invoice_api.models import (
     ID_PATTERN,
     Invoice,
@@ -41,27 +42,6 @@ CallbackUrl = Annotated[
 InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 
 
-def get_store(request: Request) -> Store:
-    """
-    The store opened by the app's lifespan.
-    """
-    return cast(Store, request.app.state.store)
-
-
-def get_payments(request: Request) -> PaymentSimulator:
-    """
-    The payment simulator started by the app's lifespan.
-    """
-    return cast(PaymentSimulator, request.app.state.payments)
-
-
-def get_settings(request: Request) -> ApiSettings:
-    """
-    The settings the app was created with.
-    """
-    return cast(ApiSettings, request.app.state.settings)
-
-
 @router.post(
     "/invoices/",
     status_code=status.HTTP_202_ACCEPTED,
@@ -82,7 +62,9 @@ async def create_invoice(
     same invoice again is harmless; the same id with other data is a 409.
     """
     now = time.time()
-    callback = None if callback_url is None else _new_callback(invoice, callback_url)
+    callback = None
+    if callback_url is not None:
+        callback = _new_callback(invoice, callback_url, settings.attempts)
     try:
         summary = await store.add_invoice(
             invoice, callback_url, callback, now, now + settings.payment_delay
@@ -95,7 +77,9 @@ async def create_invoice(
     return InvoiceAccepted(invoice_id=invoice.id, callback=summary)
 
 
-@router.get("/invoices/{invoice_id}")
+@router.get(
+    "/invoices/{invoice_id}", responses={404: {"description": "No such invoice"}}
+)
 async def read_invoice(
     invoice_id: InvoiceId, store: Annotated[Store, Depends(get_store)]
 ) -> InvoiceView:
@@ -108,7 +92,7 @@ async def read_invoice(
     return view
 
 
-def _new_callback(invoice: Invoice, callback_url: str) -> NewCallback:
+def _new_callback(invoice: Invoice, callback_url: str, attempts: int) -> NewCallback:
     title = f" ({invoice.title})" if invoice.title else ""
     event = InvoiceEvent(
         description=f"Invoice {invoice.id}{title} paid by {invoice.customer}: "
@@ -118,7 +102,9 @@ def _new_callback(invoice: Invoice, callback_url: str) -> NewCallback:
     return NewCallback(
         webhook_id=f"msg_{uuid.uuid4().hex}",
         target_url=build_target_url(callback_url, invoice.id),
+        target_host=target_host(callback_url),
         payload=event.model_dump_json().encode("utf-8"),
+        attempts_left=attempts,
     )
 
 

@@ -5,10 +5,12 @@ Settings of the invoice API, read from `INVOICE_API_*` variables and `.env`.
 import base64
 import ipaddress
 from functools import lru_cache
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from invoice_api.retries import STANDARD_SCHEDULE
 
 DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
 SECRET_PREFIX = "whsec_"
@@ -35,16 +37,34 @@ class ApiSettings(BaseSettings):
     webhook_secret: str = DEMO_SECRET
     payment_delay: float = Field(default=1.0, ge=0)
 
-    # Delivery, in stamina's words: attempts in all, waits in seconds.
-    attempts: int = Field(default=8, ge=1)
-    wait_initial: float = Field(default=1.0, ge=0)
-    wait_max: float = Field(default=60.0, ge=0)
+    # Delivery, in stamina's words: attempts in all, waits in seconds. The waits
+    # follow `wait_schedule`; set it empty for exponential ones from `wait_initial`.
+    attempts: int = Field(default=10, ge=1, le=100)
+    wait_schedule: Annotated[tuple[float, ...], NoDecode] = STANDARD_SCHEDULE
+    wait_initial: float = Field(default=5.0, ge=0)
+    wait_max: float = Field(default=86400.0, ge=0)
     wait_jitter: float = Field(default=1.0, ge=0)
     timeout: float = Field(default=10.0, gt=0)
 
-    senders: int = Field(default=8, ge=1, le=256)
+    concurrency: int = Field(default=32, ge=1, le=1000)
+    per_host: int = Field(default=8, ge=1, le=1000)
     lease: float = Field(default=60.0, gt=0)
     poll_interval: float = Field(default=5.0, gt=0)
+
+    @field_validator("wait_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        # "5,300,1800" in the environment; a tuple when given in code.
+        if isinstance(value, str):
+            return tuple(part for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("wait_schedule")
+    @classmethod
+    def _check_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(wait < 0 for wait in value):
+            raise ValueError("wait_schedule must list waits of 0 seconds or more")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod
@@ -73,9 +93,11 @@ class ApiSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_lease_outlasts_timeout(self) -> Self:
-        if self.lease <= self.timeout:
+        # A claim may wait for one round of sends to its host, then take its own.
+        if self.lease <= 2 * self.timeout:
             raise ValueError(
-                f"lease {self.lease} s must be longer than timeout {self.timeout} s"
+                f"lease {self.lease} s must be longer than twice timeout "
+                f"{self.timeout} s"
             )
         return self
 

@@ -23,9 +23,10 @@ class InvoiceConflictError(Exception):
     An invoice with this id exists with other data.
     """
 
-    def __init__(self, invoice_id: str) -> None:
-        super().__init__(f"invoice {invoice_id!r} exists with a different body")
-        self.invoice_id = invoice_id
+    def __init__(self, invoice_id: str, fields: list[str]) -> None:
+        super().__init__(
+            f"invoice {invoice_id!r} exists with a different {', '.join(fields)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class NewCallback:
 
     webhook_id: str
     target_url: str
+    target_host: str
     payload: bytes
+    attempts_left: int
 
 
 @dataclass(frozen=True)
@@ -47,32 +50,6 @@ class Payment:
 
     invoice_id: str
     webhook_id: str | None
-
-
-@dataclass(frozen=True)
-class Claim:
-    """
-    A delivery this process holds under lease, ready to send.
-    """
-
-    webhook_id: str
-    invoice_id: str
-    target_url: str
-    payload: bytes
-    number: int
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """
-    What one attempt did, for the attempt log.
-    """
-
-    started_at: float
-    duration_ms: float
-    status_code: int | None
-    error: str | None
-    response_excerpt: str | None
 
 
 class Store:
@@ -130,13 +107,13 @@ class Store:
                 if callback is not None:
                     await conn.execute(
                         insert(deliveries).values(
-                            webhook_id=callback.webhook_id,
+                            **vars(callback),
                             invoice_id=invoice.id,
                             event_type=EVENT_TYPE,
-                            target_url=callback.target_url,
-                            payload=callback.payload,
                             status="scheduled",
                             attempt_count=0,
+                            created_at=now,
+                            updated_at=now,
                         )
                     )
         except IntegrityError:
@@ -149,11 +126,17 @@ class Store:
                 await conn.execute(select(invoices).where(invoices.c.id == row["id"]))
             ).one()
 
-        stored = {key: getattr(found, key) for key in row}
-        if Decimal(stored.pop("total")) != Decimal(row["total"]) or any(
-            stored[key] != value for key, value in row.items() if key != "total"
-        ):
-            raise InvoiceConflictError(row["id"])
+        differing = [
+            key
+            for key, value in row.items()
+            if (
+                Decimal(value) != Decimal(found.total)
+                if key == "total"
+                else value != getattr(found, key)
+            )
+        ]
+        if differing:
+            raise InvoiceConflictError(row["id"], differing)
         return await self.callback_summary(row["id"])
 
     async def callback_summary(self, invoice_id: str) -> CallbackSummary | None:
@@ -193,7 +176,7 @@ class Store:
             scheduled = await conn.execute(
                 update(deliveries)
                 .where(deliveries.c.invoice_id.in_(paid))
-                .values(status="pending", next_attempt_at=now)
+                .values(status="pending", next_attempt_at=now, updated_at=now)
                 .returning(deliveries.c.invoice_id, deliveries.c.webhook_id)
             )
             hooks = {row.invoice_id: row.webhook_id for row in scheduled}

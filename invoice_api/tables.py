@@ -42,13 +42,19 @@ deliveries = Table(
     Column("invoice_id", ForeignKey("invoices.id"), nullable=False, unique=True),
     Column("event_type", String(64), nullable=False),
     Column("target_url", Text, nullable=False),
+    # host:port of the target, so that one slow host can be held to its share.
+    Column("target_host", Text, nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("attempt_count", Integer, nullable=False, default=0),
+    Column("attempt_count", Integer, nullable=False),
+    Column("attempts_left", Integer, nullable=False),
     Column("next_attempt_at", Float),
     Column("lease_until", Float),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
 )
 Index("ix_deliveries_due", deliveries.c.status, deliveries.c.next_attempt_at)
+Index("ix_deliveries_listing", deliveries.c.status, deliveries.c.updated_at)
 
 attempts = Table(
     "attempts",

@@ -4,8 +4,9 @@ Send one invoice to the invoice API, then follow its callback to the receiver.
     uv run python scripts/send_invoice.py [--id ID] [--customer NAME] [--total N] ...
 
 Prints a timeline (accepted, paid, delivered, verified) and exits 0 once the receiver
-holds the verified callback; 1 if the API refuses the invoice, 3 if a server cannot be
-reached, 4 if no callback arrives in time.
+holds the verified callback and the API has recorded its delivery; 1 if the API refuses
+the invoice, 2 for bad options, 3 if a server cannot be reached, 4 if no callback
+arrives in time.
 """
 
 import argparse
@@ -36,16 +37,47 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """
     Read the command line; every default suits `uv run honcho start`.
     """
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--api", default="http://127.0.0.1:8000")
-    parser.add_argument("--receiver", default="http://127.0.0.1:8001")
-    parser.add_argument("--callback-url", default="http://127.0.0.1:8001/callback")
-    parser.add_argument("--id", default=f"inv-{uuid.uuid4().hex[:12]}")
-    parser.add_argument("--customer", default="山田花子")
-    parser.add_argument("--title", default="請求書 第1号")
-    parser.add_argument("--total", default="12500")
-    parser.add_argument("--timeout", type=float, default=30.0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--api", type=_base_url, default="http://127.0.0.1:8000", help="API base URL")
+    add(
+        "--receiver",
+        type=_base_url,
+        default="http://127.0.0.1:8001",
+        help="receiver base URL, read to follow the callback",
+    )
+    add(
+        "--callback-url",
+        default="http://127.0.0.1:8001/callback",
+        help="where the API calls back (the receiver's /callback)",
+    )
+    add("--id", default=f"inv-{uuid.uuid4().hex[:12]}", help="invoice id")
+    add("--customer", default="山田花子", help="customer name")
+    add("--title", default="請求書 第1号", help="invoice title; empty for none")
+    add("--total", default="12500", help="amount, such as 12500 or 19.99")
+    add(
+        "--timeout",
+        type=_seconds,
+        default=30.0,
+        help="seconds to wait for the callback",
+    )
     return parser.parse_args(argv)
+
+
+def _base_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 3600 seconds")
+    return seconds
 
 
 def send(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
@@ -91,7 +123,7 @@ def follow(
             if step not in seen:
                 seen.add(step)
                 _print_step(step, at - sent_at, detail)
-        if "verified" in seen:
+        if {"delivered", "verified"} <= seen:
             return
         time.sleep(POLL_INTERVAL)
 
@@ -129,7 +161,7 @@ def _call(
     except httpx.TransportError as exc:
         raise RoundTripError(
             UNREACHABLE,
-            f"cannot reach {url}: {exc or type(exc).__name__}. "
+            f"cannot reach {url}: {str(exc).rstrip('.') or type(exc).__name__}. "
             "Are the servers running (uv run honcho start)?",
         ) from exc
 

@@ -22,6 +22,7 @@ def api_settings(tmp_path: Path) -> ApiSettings:
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
         payment_delay=0.05,
+        wait_schedule=(),
         wait_initial=0.1,
         wait_max=0.5,
         wait_jitter=0.0,

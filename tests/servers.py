@@ -99,3 +99,28 @@ def _answers(url: str) -> bool:
     except httpx.TransportError:
         return False
     return True
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """
+    A loopback port whose connections are accepted by the kernel but never answered.
+    """
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """
+    Resident and peak resident memory of a process, in MB (Linux /proc).
+    """
+    fields = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
+    return tuple(  # type: ignore[return-value]
+        int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM")
+    )

@@ -12,15 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from callback_receiver.settings import ReceiverSettings
 from invoice_api.settings import ApiSettings
 from tests.servers import ROOT, free_port, wait_for
+from tests.settings_defaults import all_defaults
 
 PROCFILE = ROOT / "Procfile"
 PATH = os.environ.get("PATH", "")
 ENV_EXAMPLE = ROOT / ".env.example"
 # Means the same under /bin/sh and cmd.exe: no variables, quotes or redirection.
 PORTABLE_COMMAND = re.compile(r"python -X utf8 -u -m [a-z_]+")
+SHOWN_SETTING = re.compile(r"^# ([A-Z_]+)=(.*)$", re.MULTILINE)
 
 
 def test_procfile_lines_are_portable() -> None:
@@ -46,20 +47,23 @@ def test_demo_files_are_plain_ascii(path: Path) -> None:
 
 
 def test_env_example_shows_true_defaults() -> None:
-    """Each setting in .env.example exists and shows its real default."""
-    defaults = {
-        **{f"INVOICE_API_{k.upper()}": v for k, v in _defaults(ApiSettings).items()},
-        **{
-            f"CALLBACK_RECEIVER_{k.upper()}": v
-            for k, v in _defaults(ReceiverSettings).items()
-        },
-    }
+    """Each commented setting in .env.example exists and shows its real default."""
+    defaults = all_defaults()
 
     lines = ENV_EXAMPLE.read_text("ascii").splitlines()
-    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
-    assert {key for key, _ in pairs} == set(defaults)
-    for key, value in pairs:
-        assert value == str(defaults[key]), key
+    shown = dict(SHOWN_SETTING.findall("\n".join(lines)))
+    assert set(shown) == set(defaults)
+    for key, value in shown.items():
+        assert value == defaults[key], key
+
+
+def test_env_example_demo_schedule_loads() -> None:
+    """The active lines set a fast schedule that the API reads as given."""
+    settings = ApiSettings(_env_file=ENV_EXAMPLE)
+
+    assert settings.attempts == 6
+    assert settings.wait_schedule == (1, 2, 5, 10, 20)
+    assert sum(settings.wait_schedule) < 60
 
 
 def test_honcho_start_runs_round_trip(tmp_path: Path) -> None:
@@ -94,12 +98,6 @@ def test_honcho_start_runs_round_trip(tmp_path: Path) -> None:
         assert re.search(rf"{process}\s+\| .*{event}", log), event
     assert "山田花子" in log
     assert not _answers(api_port) and not _answers(receiver_port)
-
-
-def _defaults(
-    settings: type[ApiSettings] | type[ReceiverSettings],
-) -> dict[str, object]:
-    return {name: field.default for name, field in settings.model_fields.items()}
 
 
 def _demo_env(tmp_path: Path, api_port: int, receiver_port: int) -> Path:

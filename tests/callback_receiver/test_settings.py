@@ -19,7 +19,13 @@ from tests.callback_receiver.signing import SECRET
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the caller's CALLBACK_RECEIVER_* variables out of these tests."""
-    for name in ("HOST", "PORT", "WEBHOOK_SECRET", "DATABASE_URL"):
+    for name in (
+        "HOST",
+        "PORT",
+        "WEBHOOK_SECRET",
+        "DATABASE_URL",
+        "FAILURE_MODE_ENABLED",
+    ):
         monkeypatch.delenv(f"CALLBACK_RECEIVER_{name}", raising=False)
 
 
@@ -89,6 +95,18 @@ def test_read_settings_from_env_file(tmp_path: Path) -> None:
     settings = ReceiverSettings(_env_file=env_file)
 
     assert settings.port == 8124
+
+
+def test_read_settings_failure_mode_enabled_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The failure mode is on for the demo and off with its variable set false."""
+    default = ReceiverSettings(_env_file=None)
+    monkeypatch.setenv("CALLBACK_RECEIVER_FAILURE_MODE_ENABLED", "false")
+    disabled = ReceiverSettings(_env_file=None)
+
+    assert default.failure_mode_enabled is True
+    assert disabled.failure_mode_enabled is False
 
 
 @pytest.mark.parametrize(

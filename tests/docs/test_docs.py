@@ -4,16 +4,18 @@ Checks that the README and docs/ say only what is true of the code.
 
 import re
 import subprocess
+from pathlib import Path
 
+import httpx
 import pytest
-from pydantic_settings import BaseSettings
 
 from callback_receiver.app import create_app as create_receiver
 from callback_receiver.settings import ReceiverSettings
 from invoice_api.app import create_app as create_api
 from invoice_api.settings import ApiSettings
 from scripts.send_invoice import parse_args
-from tests.servers import ROOT
+from tests.servers import ROOT, serve
+from tests.settings_defaults import all_defaults
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -76,17 +78,12 @@ def test_docs_settings_exist() -> None:
 def test_architecture_lists_every_setting_with_its_default() -> None:
     """The settings table has one row per setting, with the real default."""
     text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
-    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|", text, re.MULTILINE))
-    fields: list[tuple[str, type[BaseSettings]]] = [
-        ("INVOICE_API_", ApiSettings),
-        ("CALLBACK_RECEIVER_", ReceiverSettings),
-    ]
 
-    for prefix, settings in fields:
-        for name, field in settings.model_fields.items():
-            shown = rows.pop(f"{prefix}{name.upper()}")
-            assert shown in (f"`{field.default}`", "the demo secret"), name
-    assert rows == {}
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|", text, re.MULTILINE))
+
+    assert set(rows) == set(all_defaults())
+    for name, default in all_defaults().items():
+        assert rows[name] in (f"`{default}`", "the demo secret"), name
 
 
 def test_docs_local_urls_are_served() -> None:
@@ -134,4 +131,21 @@ def test_ci_runs_readme_test_command() -> None:
 def _paths(app: object) -> list[str]:
     document = app.openapi()  # type: ignore[attr-defined]
     paths = [re.sub(r"\{[a-z_]+\}", "[^/]+", path) for path in document["paths"]]
-    return [*paths, "/docs", "/"]
+    return [*paths, "/docs", "/openapi.json", "/"]
+
+
+def test_delivery_failure_mode_recipe_works(tmp_path: Path) -> None:
+    """The `curl` that switches on the failure mode does so on a real receiver."""
+    [recipe] = [b for b in blocks("bash") if "/failure-mode" in str(b.values[0])]
+    curl = str(recipe.values[0]).splitlines()[0]
+    settings = ReceiverSettings(
+        _env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
+    )
+
+    with serve(create_receiver(settings)) as receiver:
+        command = curl.replace("http://127.0.0.1:8001", receiver)
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+        state = httpx.get(f"{receiver}/failure-mode").json()
+
+    assert result.returncode == 0, result.stderr
+    assert (state["count"], state["status"], state["retry_after"]) == (2, 503, "3")

@@ -35,11 +35,6 @@ from invoice_api.callback_urls import build_target_url, validate_callback_url
             "https://example.com/hooks/invoices/inv-1?token=abc&x=1",
             id="query-after-path",
         ),
-        pytest.param(
-            "https://example.com/hooks/?token=abc#frag",
-            "https://example.com/hooks/invoices/inv-1?token=abc",
-            id="fragment-dropped",
-        ),
     ],
 )
 def test_build_target_url_forms(callback_url: str, target: str) -> None:
@@ -79,6 +74,13 @@ def test_build_target_url_keeps_id_inside_path(invoice_id: str) -> None:
         pytest.param("http://127.0.0.1:99999/", "valid URL", id="bad-port"),
         pytest.param("http://[::1/", "valid URL", id="bad-ipv6"),
         pytest.param("http://a.example/" + "x" * 2048, "2048", id="too-long"),
+        pytest.param("http://127.0.0.1/cb\r\nX: 1", "printable", id="line-break"),
+        pytest.param("http://127.0.0.1/\tcb", "printable", id="tab"),
+        pytest.param("http://exa mple.com/", "printable", id="space-in-host"),
+        pytest.param("http://127.0.0.1/cb ", "printable", id="trailing-space"),
+        pytest.param("http://bücher.example/", "punycode", id="unicode-host"),
+        pytest.param("http://127.0.0.1/\ufffd", "printable", id="replacement"),
+        pytest.param("http://127.0.0.1/cb#top", "fragment", id="fragment"),
     ],
 )
 def test_validate_callback_url_refuses(url: str, reason: str) -> None:

@@ -71,3 +71,19 @@ def test_main_survives_console_without_utf8(tmp_path: Path) -> None:
     assert after.json()["customer"] == "山田花子 😀"
     assert "customer=山田花子 \\U0001f600" in log
     assert "payment.collected invoice_id=inv-emoji" in log
+
+
+def test_main_escapes_control_characters_in_logs(tmp_path: Path) -> None:
+    """A line break or ANSI escape in a value cannot split or colour a log line."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    invoice = {"id": "inv-ctl", "customer": "a\nINFO forged \x1b[31mred", "total": 1}
+
+    with run_module("invoice_api", api_env(tmp_path, port), url, tmp_path / "log"):
+        accepted = httpx.post(f"{url}/invoices/", json=invoice)
+
+    lines = (tmp_path / "log").read_text("utf-8").splitlines()
+    assert accepted.status_code == 202
+    assert any("customer=a\\x0aINFO forged \\x1b[31mred" in line for line in lines)
+    assert not any(line.startswith("INFO forged") for line in lines)
+    assert "\x1b" not in "".join(lines)

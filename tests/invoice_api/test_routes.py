@@ -68,6 +68,8 @@ def test_create_invoice_answers_fast_with_receiver_down(api: str) -> None:
         pytest.param(19.99, "19.99", id="float"),
         pytest.param("9999", "9999", id="string"),
         pytest.param(0, "0", id="zero"),
+        pytest.param(-0.0, "0.0", id="negative-zero"),
+        pytest.param(1e2, "100.0", id="exponent-number"),
         pytest.param("0.10", "0.10", id="trailing-zero"),
     ],
 )
@@ -92,8 +94,21 @@ def test_create_invoice_keeps_total_exact(api: str, total: Any, kept: str) -> No
         pytest.param({**INVOICE, "customer": ""}, "customer", "at least", id="empty"),
         pytest.param({**INVOICE, "total": "abc"}, "total", "decimal", id="text-total"),
         pytest.param({**INVOICE, "total": -1}, "total", "greater", id="negative"),
-        pytest.param({**INVOICE, "total": "NaN"}, "total", "finite", id="nan-str"),
-        pytest.param({**INVOICE, "total": "Infinity"}, "total", "finite", id="inf"),
+        pytest.param({**INVOICE, "total": "NaN"}, "total", "plain", id="nan-str"),
+        pytest.param({**INVOICE, "total": "Infinity"}, "total", "plain", id="inf"),
+        pytest.param({**INVOICE, "total": "1_000"}, "total", "plain", id="underscore"),
+        pytest.param({**INVOICE, "total": "１２３"}, "total", "plain", id="fullwidth"),
+        pytest.param({**INVOICE, "total": "1E+2"}, "total", "plain", id="exponent"),
+        pytest.param({**INVOICE, "total": 1e13}, "total", "digits", id="too-big"),
+        pytest.param(
+            {**INVOICE, "customer": "   "}, "customer", "at least", id="blank"
+        ),
+        pytest.param(
+            {**INVOICE, "callback_url": "http://127.0.0.1:8001/callback"},
+            "callback_url",
+            "Extra inputs",
+            id="callback-url-in-body",
+        ),
         pytest.param({**INVOICE, "total": 0.001}, "total", "decimal", id="cents"),
         pytest.param({**INVOICE, "total": None}, "total", "Decimal", id="null"),
         pytest.param({**INVOICE, "title": 5}, "title", "string", id="title-number"),
@@ -121,6 +136,11 @@ def test_create_invoice_refuses_bad_fields(
         pytest.param(b"{not json", ["body", 1], id="broken-json"),
         pytest.param(b"\xff\xfe", ["body", 0], id="not-utf8"),
         pytest.param(b"[]", ["body"], id="array"),
+        pytest.param(
+            b'{"id": "a", "customer": "\\ud800", "total": 1}',
+            ["body", "customer"],
+            id="lone-surrogate",
+        ),
     ],
 )
 def test_create_invoice_refuses_raw_body(
@@ -166,14 +186,16 @@ def test_create_invoice_repeat_is_idempotent(api: str, recorder: Any) -> None:
     assert len(record.requests) == 1
 
 
-def test_create_invoice_conflict_names_invoice(api: str) -> None:
-    """The same id with another body is a 409 naming the id."""
+def test_create_invoice_conflict_names_fields(api: str) -> None:
+    """The same id with other data is a 409 naming the id and what differs."""
     post_invoice(api, INVOICE)
 
-    response = post_invoice(api, {**INVOICE, "total": 1})
+    response = post_invoice(api, {**INVOICE, "total": 1}, "http://127.0.0.1:1/")
 
     assert response.status_code == 409
-    assert "invoice123" in response.json()["detail"]
+    assert response.json()["detail"] == (
+        "invoice 'invoice123' exists with a different total, callback_url"
+    )
 
 
 def test_read_invoice_unknown_is_404(api: str) -> None:
@@ -206,3 +228,22 @@ def _delivered(api: str, invoice_id: str) -> dict[str, Any] | None:
     view: dict[str, Any] = httpx.get(f"{api}/invoices/{invoice_id}").json()
     callback = view["callback"]
     return view if callback and callback["status"] == "delivered" else None
+
+
+def test_create_invoice_refuses_huge_body(api: str) -> None:
+    """A body over 64 KiB is a 413 before any parsing."""
+    huge = {**INVOICE, "title": "x" * 100_000}
+
+    response = post_invoice(api, huge)
+
+    assert response.status_code == 413
+
+
+def test_create_invoice_echoes_bad_value_briefly(api: str) -> None:
+    """A long bad value is named but echoed only in part, never in full."""
+    response = post_invoice(api, {**INVOICE, "customer": "y" * 20_000})
+
+    [error] = response.json()["detail"]
+    assert response.status_code == 422
+    assert error["loc"] == ["body", "customer"]
+    assert len(error["input"]) == 103

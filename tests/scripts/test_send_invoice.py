@@ -99,3 +99,21 @@ def test_send_invoice_reports_missing_callback(api: str, receiver: str) -> None:
     assert result.returncode == 4
     assert "no verified callback" in result.stderr
     assert "ConnectError" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        pytest.param(["--api", "notaurl"], "not an http:// or https:// URL", id="api"),
+        pytest.param(["--receiver", "ftp://x"], "not an http://", id="receiver"),
+        pytest.param(["--timeout", "0"], "not between 0 and 3600", id="timeout-zero"),
+        pytest.param(["--timeout", "soon"], "soon", id="timeout-text"),
+    ],
+)
+def test_send_invoice_refuses_bad_options(args: list[str], reason: str) -> None:
+    """Bad options exit 2 with argparse's message naming the option."""
+    result = run_script(*args)
+
+    assert result.returncode == 2
+    assert reason in result.stderr
+    assert args[0] in result.stderr

@@ -1,0 +1,93 @@
+"""
+Operator routes: the attempt log, the dead letters, and redelivery.
+"""
+
+import logging
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+
+from invoice_api import history
+from invoice_api.dependencies import get_dispatcher, get_settings, get_store
+from invoice_api.dispatcher import Dispatcher
+from invoice_api.models import ID_PATTERN, Delivery, DeliveryPage, DeliveryStatus
+from invoice_api.outbox import DeliveryBusyError, DeliveryNotFoundError, Outbox
+from invoice_api.settings import ApiSettings
+from invoice_api.store import Store
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["deliveries"])
+
+WebhookId = Annotated[str, Path(max_length=64, pattern=r"^msg_[A-Za-z0-9]+$")]
+InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
+
+
+@router.get(
+    "/invoices/{invoice_id}/deliveries",
+    responses={404: {"description": "No such invoice"}},
+)
+async def list_invoice_deliveries(
+    invoice_id: InvoiceId, store: Annotated[Store, Depends(get_store)]
+) -> list[Delivery]:
+    """
+    Every delivery of an invoice's callbacks, with each attempt and the next one due.
+    """
+    if await history.read_invoice(store.engine, invoice_id) is None:
+        raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
+    return await history.read_deliveries(store.engine, invoice_id)
+
+
+@router.get("/deliveries")
+async def list_deliveries(
+    store: Annotated[Store, Depends(get_store)],
+    status: DeliveryStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> DeliveryPage:
+    """
+    Deliveries, most recently changed first; `status=failed` lists the dead letters.
+    """
+    found = await history.list_deliveries(store.engine, status, limit + 1, offset)
+
+    more = len(found) > limit
+    return DeliveryPage(
+        deliveries=found[:limit], next_offset=offset + limit if more else None
+    )
+
+
+@router.post(
+    "/deliveries/{webhook_id}/redeliver",
+    status_code=202,
+    responses={
+        404: {"description": "No such delivery"},
+        409: {"description": "The delivery is not delivered or failed yet"},
+    },
+)
+async def redeliver_delivery(
+    webhook_id: WebhookId,
+    store: Annotated[Store, Depends(get_store)],
+    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
+    settings: Annotated[ApiSettings, Depends(get_settings)],
+) -> Delivery:
+    """
+    Send a delivered or failed callback again: same `webhook-id`, same body, a fresh
+    set of attempts. Receivers that deduplicate will acknowledge it without effect.
+    """
+    try:
+        await Outbox(store.engine).redeliver(webhook_id, settings.attempts, time.time())
+    except DeliveryNotFoundError as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
+    except DeliveryBusyError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+
+    dispatcher.ticker.wake()
+    delivery = await history.read_delivery(store.engine, webhook_id)
+    assert delivery is not None
+    logger.info(
+        "callback.redelivery_requested invoice_id=%s webhook_id=%s",
+        delivery.invoice_id,
+        webhook_id,
+    )
+    return delivery

@@ -1,0 +1,40 @@
+"""
+What the path operations get from the app: its store, loops and settings.
+"""
+
+from typing import cast
+
+from fastapi import Request
+
+from invoice_api.dispatcher import Dispatcher
+from invoice_api.payments import PaymentSimulator
+from invoice_api.settings import ApiSettings
+from invoice_api.store import Store
+
+
+def get_store(request: Request) -> Store:
+    """
+    The store opened by the app's lifespan.
+    """
+    return cast(Store, request.app.state.store)
+
+
+def get_payments(request: Request) -> PaymentSimulator:
+    """
+    The payment simulator started by the app's lifespan.
+    """
+    return cast(PaymentSimulator, request.app.state.payments)
+
+
+def get_settings(request: Request) -> ApiSettings:
+    """
+    The settings the app was created with.
+    """
+    return cast(ApiSettings, request.app.state.settings)
+
+
+def get_dispatcher(request: Request) -> Dispatcher:
+    """
+    The dispatcher started by the app's lifespan.
+    """
+    return cast(Dispatcher, request.app.state.dispatcher)
