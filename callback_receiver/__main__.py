@@ -14,6 +14,24 @@ from callback_receiver.app import create_app
 from callback_receiver.settings import ReceiverSettings
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+# Every C0 and C1 control character (line breaks, NUL, ANSI escapes) as \xNN.
+CONTROL_ESCAPES = {
+    code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]
+}
+
+
+class ControlCharacterFilter(logging.Filter):
+    """
+    Escape control characters in each message, so no value can forge or colour a line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """
+        Replace the message by its escaped text; always keep the record.
+        """
+        record.msg = record.getMessage().translate(CONTROL_ESCAPES)
+        record.args = None
+        return True
 
 
 def main() -> int:
@@ -45,6 +63,8 @@ def _configure_logging() -> None:
             stream.reconfigure(errors="backslashreplace")
 
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(ControlCharacterFilter())
 
 
 def _summarise(exc: ValidationError | SettingsError) -> str:

@@ -18,6 +18,8 @@ from callback_receiver.verification import SignatureVerifier
 logger = logging.getLogger(__name__)
 
 STATIC_FOLDER = Path(__file__).parent / "static"
+# A callback is well under 1 KiB; anything far larger is refused with a 413.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
@@ -28,6 +30,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Callback receiver",
         summary="Receives signed invoice callbacks and keeps them in an inbox.",
+        max_body_size=MAX_BODY_BYTES,
         lifespan=_lifespan,
     )
     app.state.settings = settings

@@ -9,9 +9,15 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    StrictBool,
+    StrictStr,
     ValidationInfo,
     field_validator,
 )
+
+# The rule the invoice API documents for invoice ids, so any id it issues fits.
+INVOICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+MAX_INVOICE_ID_LENGTH = 64
 
 
 class InvoiceEvent(BaseModel):
@@ -22,8 +28,9 @@ class InvoiceEvent(BaseModel):
     # Unknown fields are ignored, so the API may add some without breaking us.
     model_config = ConfigDict(extra="ignore")
 
-    description: str
-    paid: bool
+    # Strict: "yes" or 1 is not a boolean, 42 is not a description.
+    description: StrictStr
+    paid: StrictBool
 
 
 class InvoiceEventReceived(BaseModel):

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import JsonValue
 
-from callback_receiver.routes import InboxDep, to_received_event
+from callback_receiver.received_events import readable_events
+from callback_receiver.routes import InboxDep, InvoiceIdQuery
 
 PAGE_SIZE = 100
 REFRESH_SECONDS = 2
@@ -31,14 +32,14 @@ templates.env.filters["pretty_json"] = pretty_json
 
 @router.get("/", response_class=HTMLResponse)
 async def show_inbox(
-    request: Request, inbox: InboxDep, invoice_id: str | None = None
+    request: Request, inbox: InboxDep, invoice_id: InvoiceIdQuery = None
 ) -> HTMLResponse:
     """
     Show the newest verified callbacks, of one invoice or of all.
     """
     stored = await inbox.list(invoice_id, PAGE_SIZE)
     context = {
-        "events": [to_received_event(event) for event in stored],
+        "events": readable_events(stored),
         "invoice_id": invoice_id,
         "refresh_seconds": REFRESH_SECONDS,
     }

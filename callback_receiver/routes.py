@@ -2,24 +2,25 @@
 The receiver's API: the signed invoice callback, and the list of verified events.
 """
 
-import json
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from callback_receiver.callback_body import BodyError, parse_event
 from callback_receiver.failure_mode import FailureModeDep, fail_on_purpose
-from callback_receiver.inbox import Inbox, StoredEvent
+from callback_receiver.inbox import Inbox
 from callback_receiver.models import (
+    INVOICE_ID_PATTERN,
+    MAX_INVOICE_ID_LENGTH,
     ErrorDetail,
     InvoiceEvent,
     InvoiceEventReceived,
-    ReceivedEvent,
     ReceivedEventList,
 )
+from callback_receiver.received_events import readable_events
 from callback_receiver.verification import (
     SignatureError,
     SignatureVerifier,
@@ -28,17 +29,37 @@ from callback_receiver.verification import (
 
 logger = logging.getLogger(__name__)
 
-# FastAPI never parses this body (the raw bytes are verified first), so document it.
-INVOICE_EVENT_BODY = {
+# FastAPI never parses this body (the raw bytes are verified first), so document it;
+# the 422 is FastAPI's own, given a description that says when it happens.
+OPENAPI_EXTRA = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": InvoiceEvent.model_json_schema()}},
-    }
+    },
+    "responses": {
+        "422": {"description": "The invoice id breaks its rule, or a body field"}
+    },
 }
 REFUSALS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorDetail, "description": "Signed, but the body is not JSON"},
+    400: {
+        "model": ErrorDetail,
+        "description": "Signed, but the body is not JSON, nests too deep, or has "
+        "a lone surrogate",
+    },
     401: {"model": ErrorDetail, "description": "Missing or invalid signature"},
+    # Plain text when Content-Length is over the limit; JSON when a chunked body is.
+    413: {
+        "model": ErrorDetail,
+        "description": "The body is larger than 64 KiB",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    },
 }
+InvoiceIdPath = Annotated[
+    str, Path(max_length=MAX_INVOICE_ID_LENGTH, pattern=INVOICE_ID_PATTERN)
+]
+InvoiceIdQuery = Annotated[
+    str | None, Query(max_length=MAX_INVOICE_ID_LENGTH, pattern=INVOICE_ID_PATTERN)
+]
 
 router = APIRouter()
 
@@ -67,10 +88,10 @@ VerifierDep = Annotated[SignatureVerifier, Depends(get_verifier)]
     "/callback/invoices/{invoice_id}",
     response_model=InvoiceEventReceived,
     responses=REFUSALS,
-    openapi_extra=INVOICE_EVENT_BODY,
+    openapi_extra=OPENAPI_EXTRA,
 )
 async def receive_invoice_event(
-    invoice_id: str,
+    invoice_id: InvoiceIdPath,
     request: Request,
     inbox: InboxDep,
     verifier: VerifierDep,
@@ -79,8 +100,12 @@ async def receive_invoice_event(
     """
     Receive an invoice callback signed with Standard Webhooks headers.
 
-    A repeated `webhook-id` is acknowledged again but recorded once. While the
-    failure mode (`PUT /failure-mode`) is on, answers may come late or fail.
+    A repeated `webhook-id` is acknowledged again but recorded once. The body
+    is at most 64 KiB of JSON, nested at most 32 levels, in valid Unicode.
+
+    While the failure mode (`PUT /failure-mode`, if enabled) is on, answers may
+    come late, or with the status it was given: any from 300 to 599, such as
+    503 with `Retry-After`.
     """
     body = await request.body()
     signed = _verify(verifier, invoice_id, body, request)
@@ -105,7 +130,7 @@ async def receive_invoice_event(
 @router.get("/events", response_model=ReceivedEventList)
 async def list_events(
     inbox: InboxDep,
-    invoice_id: str | None = None,
+    invoice_id: InvoiceIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ReceivedEventList:
     """
@@ -113,23 +138,7 @@ async def list_events(
     """
     stored = await inbox.list(invoice_id, limit)
 
-    return ReceivedEventList(events=[to_received_event(event) for event in stored])
-
-
-def to_received_event(event: StoredEvent) -> ReceivedEvent:
-    """
-    Turn a stored callback into its API shape, with the body parsed.
-    """
-    return ReceivedEvent(
-        webhook_id=event.webhook_id,
-        invoice_id=event.invoice_id,
-        received_at=datetime.fromtimestamp(event.received_at, tz=UTC),
-        webhook_timestamp=event.webhook_timestamp,
-        signature=event.signature,
-        verified=True,
-        duplicates=event.duplicates,
-        body=json.loads(event.body),
-    )
+    return ReceivedEventList(events=readable_events(stored))
 
 
 def _verify(
@@ -138,7 +147,8 @@ def _verify(
     try:
         return verifier.verify(body, request.headers)
     except SignatureError as exc:
-        webhook_id = request.headers.get("webhook-id", "-")
+        # An unverified id may be anything; a prefix is enough to trace it.
+        webhook_id = request.headers.get("webhook-id", "-")[:64]
         logger.warning(
             "callback.rejected invoice_id=%s webhook_id=%s reason=%s",
             invoice_id,
@@ -150,14 +160,10 @@ def _verify(
 
 def _parse_event(invoice_id: str, signed: SignedCallback) -> InvoiceEvent:
     try:
-        data = json.loads(signed.text, parse_constant=_refuse_constant)
-    except ValueError as exc:
-        reason = f"body is not JSON: {exc}"
-        _log_invalid(invoice_id, signed.webhook_id, reason)
-        raise HTTPException(status_code=400, detail=reason) from exc
-
-    try:
-        return InvoiceEvent.model_validate(data)
+        return parse_event(signed.text)
+    except BodyError as exc:
+        _log_invalid(invoice_id, signed.webhook_id, exc.reason)
+        raise HTTPException(status_code=400, detail=exc.reason) from exc
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         fields = ",".join(".".join(map(str, e["loc"])) or "body" for e in errors)
@@ -174,11 +180,6 @@ def _log_invalid(invoice_id: str, webhook_id: str, reason: str) -> None:
         webhook_id,
         reason,
     )
-
-
-def _refuse_constant(name: str) -> None:
-    # NaN and Infinity are not JSON; stored, they would break the /events answer.
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _log_recorded(

@@ -11,6 +11,8 @@ from standardwebhooks import Webhook, WebhookVerificationError
 REQUIRED_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 # Whole seconds since the epoch, as the scheme sends them; anything else is malformed.
 TIMESTAMP_PATTERN = re.compile(r"[0-9]{1,15}")
+# Printable ASCII without spaces, so an id can neither flood nor split a log line.
+WEBHOOK_ID_PATTERN = re.compile(r"[!-~]{1,256}")
 # The library's messages, reworded as the reasons we answer with.
 LIBRARY_REASONS = {
     "Message timestamp too old": "timestamp too old",
@@ -55,16 +57,14 @@ class SignatureVerifier:
         Return the verified callback, or raise `SignatureError` naming the reason.
         """
         found = {name: _require(headers, name) for name in REQUIRED_HEADERS}
-        timestamp = found["webhook-timestamp"]
-        if not TIMESTAMP_PATTERN.fullmatch(timestamp):
-            raise SignatureError(f"invalid webhook-timestamp header {timestamp!r:.40}")
+        _check_formats(found)
 
         text = _decode(body)
         self._check(text, found)
 
         return SignedCallback(
             webhook_id=found["webhook-id"],
-            webhook_timestamp=int(timestamp),
+            webhook_timestamp=int(found["webhook-timestamp"]),
             signature=found["webhook-signature"],
             text=text,
         )
@@ -85,6 +85,15 @@ def _require(headers: Mapping[str, str], name: str) -> str:
     if not value:
         raise SignatureError(f"missing {name} header")
     return value
+
+
+def _check_formats(headers: dict[str, str]) -> None:
+    if not WEBHOOK_ID_PATTERN.fullmatch(headers["webhook-id"]):
+        raise SignatureError("malformed webhook-id header")
+
+    timestamp = headers["webhook-timestamp"]
+    if not TIMESTAMP_PATTERN.fullmatch(timestamp):
+        raise SignatureError(f"invalid webhook-timestamp header {timestamp!r:.40}")
 
 
 def _decode(body: bytes) -> str:

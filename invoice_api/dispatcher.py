@@ -88,8 +88,9 @@ class Dispatcher:
         if len(claims) == room:
             return None
 
+        # Due but unclaimed means its host is busy: wait for a send to finish.
         next_at = await self._outbox.next_due_at()
-        return None if next_at is None else next_at - now
+        return None if next_at is None or next_at <= now else next_at - now
 
     def _start_sends(self) -> None:
         for host, queue in list(self._waiting.items()):

@@ -84,3 +84,28 @@ def test_run_module_refuses_demo_secret_off_loopback(tmp_path: Path) -> None:
     assert "'0.0.0.0'" in finished.stderr
     assert "Traceback" not in finished.stderr
     assert len(finished.stderr.strip().splitlines()) == 1
+
+
+def test_run_module_escapes_control_characters_in_log(tmp_path: Path) -> None:
+    """Line breaks, NUL and ANSI escapes in a value are logged as \\xNN, on one line."""
+    port = free_port()
+    log = tmp_path / "receiver.log"
+    env = _environment(tmp_path, "127.0.0.1", port)
+    base_url = f"http://127.0.0.1:{port}"
+
+    with (
+        run_module("callback_receiver", env, f"{base_url}/events", log),
+        httpx.Client(base_url=base_url) as client,
+    ):
+        body = event_body("a\nINFO forged \x1b[31m red\r\x00\x85end")
+        answer = post_callback(client, "inv_9", body, "msg_forge", DEMO_SECRET)
+        wait_for(lambda: "callback.received" in log.read_text("utf-8"))
+    output = log.read_text("utf-8")
+
+    assert answer.status_code == 200
+    assert (
+        "webhook_id=msg_forge paid=True "
+        "description=a\\x0aINFO forged \\x1b[31m red\\x0d\\x00\\x85end"
+    ) in output
+    assert not any(line.startswith("INFO forged") for line in output.splitlines())
+    assert "\x1b" not in output

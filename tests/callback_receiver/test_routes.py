@@ -109,10 +109,14 @@ def _with(name: str, value: str) -> Headers:
     return lambda: {**signed_headers(BODY), name: value}
 
 
-def _signed(body: str = BODY, secret: str = SECRET, shift_s: float = 0) -> Headers:
-    return lambda: signed_headers(
-        body, secret=secret, at=datetime.now(UTC) + timedelta(seconds=shift_s)
-    )
+def _signed(
+    body: str = BODY,
+    secret: str = SECRET,
+    shift_s: float = 0,
+    webhook_id: str = "msg_1",
+) -> Headers:
+    at = timedelta(seconds=shift_s)
+    return lambda: signed_headers(body, webhook_id, secret, datetime.now(UTC) + at)
 
 
 REJECTIONS = [
@@ -150,6 +154,23 @@ REJECTIONS = [
         _with("webhook-signature", "v1,$$$$"),
         "no matching signature",
         id="signature-garbage",
+    ),
+    pytest.param(_with("webhook-id", ""), "missing webhook-id header", id="id-empty"),
+    pytest.param(
+        _signed(webhook_id="m" * 5000),
+        "malformed webhook-id header",
+        id="id-5000-chars",
+    ),
+    pytest.param(
+        _signed(webhook_id="m" * 257),
+        "malformed webhook-id header",
+        id="id-257-chars",
+    ),
+    pytest.param(
+        _signed(webhook_id="msg 1"), "malformed webhook-id header", id="id-with-space"
+    ),
+    pytest.param(
+        _signed(webhook_id="msg_\t1"), "malformed webhook-id header", id="id-with-tab"
     ),
 ]
 
@@ -194,6 +215,17 @@ def test_receive_invoice_event_rejected_when_body_not_utf8(
         pytest.param("{not json", "body is not JSON", id="broken"),
         pytest.param('{"description": "x", "paid": NaN}', "NaN", id="nan"),
         pytest.param("", "body is not JSON", id="empty"),
+        pytest.param(
+            '{"description": "\\ud800", "paid": true}',
+            "body has a lone surrogate, which is not valid Unicode",
+            id="lone-surrogate",
+        ),
+        pytest.param("[" * 50_000, "nests deeper than 32 levels", id="50000-deep"),
+        pytest.param(
+            '{"description": "x", "paid": true, "x": ' + "[" * 40 + "]" * 40 + "}",
+            "nests deeper than 32 levels",
+            id="40-deep",
+        ),
     ],
 )
 def test_receive_invoice_event_rejected_when_signed_body_not_json(
@@ -216,6 +248,15 @@ def test_receive_invoice_event_rejected_when_signed_body_not_json(
             '{"description": "x", "paid": "maybe"}', ["body", "paid"], id="bad-paid"
         ),
         pytest.param("[1, 2]", ["body"], id="not-an-object"),
+        pytest.param(
+            '{"description": "x", "paid": "yes"}', ["body", "paid"], id="paid-as-text"
+        ),
+        pytest.param('{"description": "x", "paid": 1}', ["body", "paid"], id="paid-1"),
+        pytest.param(
+            '{"description": 42, "paid": true}',
+            ["body", "description"],
+            id="description-as-number",
+        ),
     ],
 )
 def test_receive_invoice_event_rejected_when_body_off_contract(
@@ -273,3 +314,21 @@ def test_document_invoice_event_body_in_openapi(client: httpx.Client) -> None:
     assert received["required"] == ["ok"]
     assert received["properties"]["ok"]["type"] == "boolean"
     assert {"401", "422"} <= operation["responses"].keys()
+
+
+def test_document_every_answer_in_openapi(client: httpx.Client) -> None:
+    """OpenAPI lists each status the callback route answers, failure mode noted."""
+    spec = client.get("/openapi.json").json()
+    operation = spec["paths"]["/callback/invoices/{invoice_id}"]["post"]
+    responses = operation["responses"]
+    parameter = operation["parameters"][0]["schema"]
+
+    assert sorted(responses) == ["200", "400", "401", "413", "422"]
+    assert "64 KiB" in responses["413"]["description"]
+    assert sorted(responses["413"]["content"]) == ["application/json", "text/plain"]
+    assert "invoice id" in responses["422"]["description"]
+    assert responses["422"]["content"]["application/json"]["schema"]["$ref"]
+    assert "/failure-mode" in operation["description"]
+    assert "300 to 599" in operation["description"]
+    assert parameter["maxLength"] == 64
+    assert parameter["pattern"] == "^[A-Za-z0-9][A-Za-z0-9._-]*$"

@@ -50,6 +50,13 @@ def _other_secret() -> Request:
     return BODY.encode(), signed_headers(BODY, secret=OTHER_SECRET)
 
 
+def _with_id(webhook_id: str) -> Callable[[], Request]:
+    def make() -> Request:
+        return BODY.encode(), signed_headers(BODY, webhook_id=webhook_id)
+
+    return make
+
+
 def _not_utf8() -> Request:
     return "請求書".encode("shift_jis"), signed_headers(BODY)
 
@@ -101,6 +108,10 @@ REJECTIONS = [
         id="signature-not-ascii",
     ),
     pytest.param(_not_utf8, "body is not UTF-8 (byte 0)", id="body-not-utf8"),
+    pytest.param(_with_id("m" * 257), "malformed webhook-id header", id="id-257-chars"),
+    pytest.param(_with_id("msg 1"), "malformed webhook-id header", id="id-space"),
+    pytest.param(_with_id("msg_\x1b1"), "malformed webhook-id header", id="id-escape"),
+    pytest.param(_with_id("msg_é"), "malformed webhook-id header", id="id-not-ascii"),
 ]
 
 
@@ -125,6 +136,23 @@ def test_verify_callback_with_one_matching_signature_of_several() -> None:
     signed = SignatureVerifier(SECRET).verify(BODY.encode(), headers)
 
     assert signed.text == BODY
+
+
+@pytest.mark.parametrize(
+    "webhook_id",
+    [
+        pytest.param("m", id="1-char"),
+        pytest.param("m" * 256, id="256-chars"),
+        pytest.param("msg_2Xo!~#:/=+", id="punctuation"),
+    ],
+)
+def test_verify_callback_with_webhook_id_in_range(webhook_id: str) -> None:
+    """A webhook id of 1 to 256 printable ASCII characters is accepted as sent."""
+    headers = signed_headers(BODY, webhook_id=webhook_id)
+
+    signed = SignatureVerifier(SECRET).verify(BODY.encode(), headers)
+
+    assert signed.webhook_id == webhook_id
 
 
 @pytest.mark.parametrize(("make_request", "reason"), REJECTIONS)
