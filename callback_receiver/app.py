@@ -34,7 +34,10 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.settings = settings
-    app.state.verifier = SignatureVerifier(settings.webhook_secret)
+    app.state.verifier = SignatureVerifier(
+        [settings.webhook_secret, *settings.previous_webhook_secrets],
+        settings.timestamp_tolerance,
+    )
     app.state.failure_mode = failure_mode.FailureMode()
 
     app.include_router(routes.router)

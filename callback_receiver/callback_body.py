@@ -27,6 +27,16 @@ class BodyError(Exception):
         self.reason = reason
 
 
+def decode_body(body: bytes) -> str:
+    """
+    The body as text; raise `BodyError` if it is not UTF-8.
+    """
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyError(f"body is not UTF-8 (byte {exc.start})") from exc
+
+
 def parse_event(text: str) -> InvoiceEvent:
     """
     Parse a body into an event; raise `BodyError`, or `ValidationError` off contract.

@@ -71,7 +71,14 @@ def get_failure_mode(request: Request) -> FailureMode:
 FailureModeDep = Annotated[FailureMode, Depends(get_failure_mode)]
 
 
-@router.put("/failure-mode", response_model=FailureModeState)
+@router.put(
+    "/failure-mode",
+    response_model=FailureModeState,
+    responses={
+        400: {"description": "The body cannot be read as UTF-8 JSON"},
+        413: {"description": "The body is over 64 KiB"},
+    },
+)
 async def set_failure_mode(
     mode: FailureModeRequest, failure_mode: FailureModeDep
 ) -> FailureModeState:

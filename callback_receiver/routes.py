@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from callback_receiver.callback_body import BodyError, parse_event
+from callback_receiver.callback_body import BodyError, decode_body, parse_event
 from callback_receiver.failure_mode import FailureModeDep, fail_on_purpose
 from callback_receiver.inbox import Inbox
 from callback_receiver.models import (
@@ -113,14 +113,14 @@ async def receive_invoice_event(
     if failing is not None:
         return failing
 
-    event = _parse_event(invoice_id, signed)
+    text, event = _parse_event(invoice_id, signed.webhook_id, body)
 
     is_new = await inbox.add(
         webhook_id=signed.webhook_id,
         invoice_id=invoice_id,
         webhook_timestamp=signed.webhook_timestamp,
         signature=signed.signature,
-        body=signed.text,
+        body=text,
     )
     _log_recorded(invoice_id, signed.webhook_id, event, is_new)
 
@@ -158,16 +158,19 @@ def _verify(
         raise HTTPException(status_code=401, detail=exc.reason) from exc
 
 
-def _parse_event(invoice_id: str, signed: SignedCallback) -> InvoiceEvent:
+def _parse_event(
+    invoice_id: str, webhook_id: str, body: bytes
+) -> tuple[str, InvoiceEvent]:
     try:
-        return parse_event(signed.text)
+        text = decode_body(body)
+        return text, parse_event(text)
     except BodyError as exc:
-        _log_invalid(invoice_id, signed.webhook_id, exc.reason)
+        _log_invalid(invoice_id, webhook_id, exc.reason)
         raise HTTPException(status_code=400, detail=exc.reason) from exc
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         fields = ",".join(".".join(map(str, e["loc"])) or "body" for e in errors)
-        _log_invalid(invoice_id, signed.webhook_id, f"invalid fields {fields}")
+        _log_invalid(invoice_id, webhook_id, f"invalid fields {fields}")
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in errors]
         ) from exc

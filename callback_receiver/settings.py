@@ -5,10 +5,10 @@ Settings of the callback receiver, read from `CALLBACK_RECEIVER_*` variables and
 import base64
 import ipaddress
 from functools import lru_cache
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The invoice API ships the same demo value, so the local demo works with no setup.
 DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
@@ -33,25 +33,30 @@ class ReceiverSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=1, le=65535)
     webhook_secret: str = DEMO_SECRET
+    # While rotating: older secrets still accepted. Comma-separated in the environment.
+    previous_webhook_secrets: Annotated[tuple[str, ...], NoDecode] = ()
+    # How far a webhook-timestamp may be from now, either way, in seconds.
+    timestamp_tolerance: int = Field(default=300, ge=1, le=86400)
     database_url: str = "sqlite+aiosqlite:///data/callback_receiver.db"
     # Lets anyone who reaches the receiver make it fail callbacks on purpose.
     failure_mode_enabled: bool = True
 
+    @field_validator("previous_webhook_secrets", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part for part in value.replace(" ", "").split(",") if part)
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
     def _check_secret(cls, value: str) -> str:
-        # The value is a secret: name the problem, never echo it.
-        key = value.removeprefix(SECRET_PREFIX)
-        try:
-            decoded = base64.b64decode(key, validate=True)
-        except ValueError as exc:
-            raise ValueError("webhook_secret after 'whsec_' is not base64") from exc
-        if len(decoded) < MIN_SECRET_BYTES:
-            raise ValueError(
-                f"webhook_secret is {len(decoded)} bytes; at least "
-                f"{MIN_SECRET_BYTES} are needed"
-            )
-        return value
+        return check_secret(value, "webhook_secret")
+
+    @field_validator("previous_webhook_secrets")
+    @classmethod
+    def _check_previous(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_secret(item, "previous_webhook_secrets") for item in value)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_off_loopback(self) -> Self:
@@ -63,12 +68,40 @@ class ReceiverSettings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _refuse_implicit_failure_mode_off_loopback(self) -> Self:
+        # Served to others, /failure-mode would let anyone make callbacks fail.
+        implicit = "failure_mode_enabled" not in self.model_fields_set
+        if implicit and self.failure_mode_enabled and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not loopback: set "
+                "CALLBACK_RECEIVER_FAILURE_MODE_ENABLED yourself (false to serve "
+                "no /failure-mode)"
+            )
+        return self
+
     @property
     def uses_demo_secret(self) -> bool:
         """
         Tell whether the webhook secret is still the published demo value.
         """
         return self.webhook_secret == DEMO_SECRET
+
+
+def check_secret(value: str, field: str) -> str:
+    """
+    Return a `whsec_` secret if it decodes to enough bytes; never echo it in errors.
+    """
+    try:
+        decoded = base64.b64decode(value.removeprefix(SECRET_PREFIX), validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{field}: the part after 'whsec_' is not base64") from exc
+    if len(decoded) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"{field}: a secret of {len(decoded)} bytes; at least "
+            f"{MIN_SECRET_BYTES} are needed"
+        )
+    return value
 
 
 def is_loopback(host: str) -> bool:

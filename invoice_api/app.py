@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from invoice_api.callback_policy import CallbackPolicy
 from invoice_api.delivery_routes import router as delivery_router
 from invoice_api.dispatcher import Dispatcher
 from invoice_api.errors import validation_error_handler
@@ -36,12 +37,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await Store.open(settings.database_url)
-        dispatcher = _build_dispatcher(store, settings)
+        policy = CallbackPolicy(settings.callback_allowlist)
+        dispatcher = _build_dispatcher(store, settings, policy)
         payments = PaymentSimulator(
             store, dispatcher.ticker.wake, settings.poll_interval
         )
         app.state.store, app.state.payments = store, payments
         app.state.dispatcher = dispatcher
+        app.state.policy = policy
         dispatcher.start()
         payments.ticker.start()
         _log_started(settings)
@@ -67,8 +70,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     return app
 
 
-def _build_dispatcher(store: Store, settings: ApiSettings) -> Dispatcher:
-    policy = RetryPolicy(
+def _build_dispatcher(
+    store: Store, settings: ApiSettings, callback_policy: CallbackPolicy
+) -> Dispatcher:
+    retry_policy = RetryPolicy(
         attempts=settings.attempts,
         wait_initial=settings.wait_initial,
         wait_max=settings.wait_max,
@@ -76,14 +81,15 @@ def _build_dispatcher(store: Store, settings: ApiSettings) -> Dispatcher:
         wait_schedule=settings.wait_schedule,
     )
     sender = Sender(
-        Signer([settings.webhook_secret]),
+        Signer([settings.webhook_secret, *settings.previous_webhook_secrets]),
+        callback_policy,
         timeout=settings.timeout,
         connections=settings.concurrency,
     )
     return Dispatcher(
         Outbox(store.engine),
         sender,
-        policy,
+        retry_policy,
         concurrency=settings.concurrency,
         per_host=settings.per_host,
         lease=settings.lease,
@@ -98,6 +104,11 @@ def _log_started(settings: ApiSettings) -> None:
             settings.host,
             "set INVOICE_API_WEBHOOK_SECRET outside the local demo",
         )
+    logger.info(
+        "api.callback_allowlist entries=%s hint=%s",
+        ",".join(settings.callback_allowlist) or "-",
+        "these may be called back although not public; all else must be",
+    )
     logger.info(
         "api.started host=%s port=%s database_url=%s",
         settings.host,

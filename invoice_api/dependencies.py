@@ -6,6 +6,7 @@ from typing import cast
 
 from fastapi import Request
 
+from invoice_api.callback_policy import CallbackPolicy
 from invoice_api.dispatcher import Dispatcher
 from invoice_api.payments import PaymentSimulator
 from invoice_api.settings import ApiSettings
@@ -38,3 +39,10 @@ def get_dispatcher(request: Request) -> Dispatcher:
     The dispatcher started by the app's lifespan.
     """
     return cast(Dispatcher, request.app.state.dispatcher)
+
+
+def get_policy(request: Request) -> CallbackPolicy:
+    """
+    The callback URL policy built from the settings' allow-list.
+    """
+    return cast(CallbackPolicy, request.app.state.policy)

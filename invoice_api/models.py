@@ -14,10 +14,23 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+# What the validators below accept, stated for OpenAPI (pydantic's own is wider).
+TOTAL_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 999999999999.99,
+            "multipleOf": 0.01,
+        },
+        {"type": "string", "pattern": f"^{PLAIN_DECIMAL.pattern}$"},
+    ],
+}
 
 
 def _refuse_surrogates(value: str) -> str:
@@ -43,9 +56,7 @@ def _normalise(value: Decimal) -> Decimal:
 def _text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str,
-        StringConstraints(
-            strip_whitespace=True, min_length=min_length, max_length=max_length
-        ),
+        StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(_refuse_surrogates),
     ]
 
@@ -75,6 +86,7 @@ class Invoice(BaseModel):
         Decimal,
         BeforeValidator(_check_plain_decimal),
         AfterValidator(_normalise),
+        WithJsonSchema(TOTAL_SCHEMA, mode="validation"),
     ] = Field(
         ge=0,
         max_digits=14,

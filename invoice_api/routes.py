@@ -8,13 +8,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
 from invoice_api import history
+from invoice_api.callback_policy import CallbackPolicy, CallbackPolicyError
 from invoice_api.callback_urls import MAX_URL_LENGTH, build_target_url, target_host
 from invoice_api.callback_urls import validate_callback_url as _validate_url
 from invoice_api.callbacks import invoice_callback_router
-from invoice_api.dependencies import get_payments, get_settings, get_store
+from invoice_api.dependencies import get_payments, get_policy, get_settings, get_store
 from invoice_api.models import (
     ID_PATTERN,
     Invoice,
@@ -46,13 +48,18 @@ InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
     "/invoices/",
     status_code=status.HTTP_202_ACCEPTED,
     callbacks=invoice_callback_router.routes,
-    responses={409: {"description": "An invoice with this id exists with other data"}},
+    responses={
+        400: {"description": "The body cannot be read as UTF-8 JSON"},
+        409: {"description": "An invoice with this id exists with other data"},
+        413: {"description": "The body is over 64 KiB"},
+    },
 )
 async def create_invoice(
     invoice: Invoice,
     store: Annotated[Store, Depends(get_store)],
     payments: Annotated[PaymentSimulator, Depends(get_payments)],
     settings: Annotated[ApiSettings, Depends(get_settings)],
+    policy: Annotated[CallbackPolicy, Depends(get_policy)],
     callback_url: CallbackUrl = None,
 ) -> InvoiceAccepted:
     """
@@ -61,10 +68,12 @@ async def create_invoice(
     The invoice and its callback are stored together before this answers. Sending the
     same invoice again is harmless; the same id with other data is a 409.
     """
-    now = time.time()
     callback = None
     if callback_url is not None:
+        await _check_reachable(policy, callback_url)
         callback = _new_callback(invoice, callback_url, settings.attempts)
+
+    now = time.time()
     try:
         summary = await store.add_invoice(
             invoice, callback_url, callback, now, now + settings.payment_delay
@@ -90,6 +99,16 @@ async def read_invoice(
     if view is None:
         raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
     return view
+
+
+async def _check_reachable(policy: CallbackPolicy, callback_url: str) -> None:
+    try:
+        await policy.check(callback_url)
+    except CallbackPolicyError as exc:
+        error = {"type": "callback_url_refused", "loc": ("query", "callback_url")}
+        raise RequestValidationError(
+            [{**error, "msg": str(exc), "input": callback_url}]
+        ) from exc
 
 
 def _new_callback(invoice: Invoice, callback_url: str, attempts: int) -> NewCallback:

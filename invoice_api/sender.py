@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from invoice_api.callback_policy import CallbackPolicy, CallbackPolicyError, Target
 from invoice_api.outbox import AttemptRecord, Claim
 from invoice_api.signing import Signer
 
@@ -38,12 +39,22 @@ class Sender:
     Sends callbacks through one shared client; never follows a redirect.
     """
 
-    def __init__(self, signer: Signer, *, timeout: float, connections: int) -> None:
+    def __init__(
+        self,
+        signer: Signer,
+        policy: CallbackPolicy,
+        *,
+        timeout: float,
+        connections: int,
+    ) -> None:
         self._signer = signer
+        self._policy = policy
         self._timeout = timeout
         self._client = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
+            # A proxy from the environment would connect in our place, unchecked.
+            trust_env=False,
             limits=httpx.Limits(
                 max_connections=connections, max_keepalive_connections=connections
             ),
@@ -53,18 +64,19 @@ class Sender:
 
     async def send(self, claim: Claim) -> Outcome:
         """
-        POST the claim's body, signed now; give up after `timeout` s in all.
+        POST the claim's body, signed now, to an address the policy allows; give up
+        after `timeout` s in all.
         """
         started = time.time()
-        headers = self._signer.headers(claim.webhook_id, int(started), claim.payload)
-        request = self._client.build_request(
-            "POST", claim.target_url, content=claim.payload, headers=headers
-        )
         try:
             async with asyncio.timeout(self._timeout):
+                target = await self._policy.check(claim.target_url)
+                request = self._request(claim, target, started)
                 return await self._exchange(request, started)
         except TimeoutError:
             error = f"Timeout: no complete answer within {self._timeout:g} s"
+        except CallbackPolicyError as exc:
+            error = f"Refused: {exc}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         return Outcome(_record(started, None, error, None))
@@ -74,6 +86,21 @@ class Sender:
         Close every pooled connection.
         """
         await self._client.aclose()
+
+    def _request(self, claim: Claim, target: Target, started: float) -> httpx.Request:
+        headers = self._signer.headers(claim.webhook_id, int(started), claim.payload)
+        url = httpx.URL(claim.target_url)
+        # Connect to the address just checked; TLS and Host still name the host.
+        headers["host"] = url.netloc.decode("ascii")
+        pinned = url.copy_with(host=str(target.address))
+
+        return self._client.build_request(
+            "POST",
+            pinned,
+            content=claim.payload,
+            headers=headers,
+            extensions={"sni_hostname": target.host},
+        )
 
     async def _exchange(self, request: httpx.Request, started: float) -> Outcome:
         response = await self._client.send(request, stream=True)

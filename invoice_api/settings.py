@@ -4,6 +4,7 @@ Settings of the invoice API, read from `INVOICE_API_*` variables and `.env`.
 
 import base64
 import ipaddress
+import re
 from functools import lru_cache
 from typing import Annotated, Self
 
@@ -15,6 +16,8 @@ from invoice_api.retries import STANDARD_SCHEDULE
 DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
 SECRET_PREFIX = "whsec_"
 MIN_SECRET_BYTES = 24
+DEMO_ALLOWLIST = ("127.0.0.1:8001",)
+ALLOWLIST_ENTRY = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5}|\*)")
 
 
 class ApiSettings(BaseSettings):
@@ -35,6 +38,11 @@ class ApiSettings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     database_url: str = "sqlite+aiosqlite:///data/invoice_api.db"
     webhook_secret: str = DEMO_SECRET
+    # While rotating: older secrets to sign with too, so receivers not yet switched
+    # keep verifying. Comma-separated in the environment.
+    previous_webhook_secrets: Annotated[tuple[str, ...], NoDecode] = ()
+    # host:port (or host:*) that may be called back although not public.
+    callback_allowlist: Annotated[tuple[str, ...], NoDecode] = DEMO_ALLOWLIST
     payment_delay: float = Field(default=1.0, ge=0)
 
     # Delivery, in stamina's words: attempts in all, waits in seconds. The waits
@@ -51,12 +59,24 @@ class ApiSettings(BaseSettings):
     lease: float = Field(default=60.0, gt=0)
     poll_interval: float = Field(default=5.0, gt=0)
 
-    @field_validator("wait_schedule", mode="before")
+    @field_validator(
+        "wait_schedule", "previous_webhook_secrets", "callback_allowlist", mode="before"
+    )
     @classmethod
-    def _split_schedule(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         # "5,300,1800" in the environment; a tuple when given in code.
         if isinstance(value, str):
             return tuple(part for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("callback_allowlist")
+    @classmethod
+    def _check_allowlist(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            if not ALLOWLIST_ENTRY.fullmatch(entry):
+                raise ValueError(
+                    f"callback_allowlist entry {entry!r} is not host:port or host:*"
+                )
         return value
 
     @field_validator("wait_schedule")
@@ -69,18 +89,12 @@ class ApiSettings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _check_secret(cls, value: str) -> str:
-        # The value is a secret: name the problem, never echo it.
-        key = value.removeprefix(SECRET_PREFIX)
-        try:
-            decoded = base64.b64decode(key, validate=True)
-        except ValueError as exc:
-            raise ValueError("webhook_secret after 'whsec_' is not base64") from exc
-        if len(decoded) < MIN_SECRET_BYTES:
-            raise ValueError(
-                f"webhook_secret is {len(decoded)} bytes; at least "
-                f"{MIN_SECRET_BYTES} are needed"
-            )
-        return value
+        return check_secret(value, "webhook_secret")
+
+    @field_validator("previous_webhook_secrets")
+    @classmethod
+    def _check_previous(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_secret(item, "previous_webhook_secrets") for item in value)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_off_loopback(self) -> Self:
@@ -88,6 +102,18 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 f"host {self.host!r} is not loopback: set INVOICE_API_WEBHOOK_SECRET "
                 "to a secret of your own instead of the demo secret"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_demo_allowlist_off_loopback(self) -> Self:
+        # Served to others, the demo's entry would let anyone call this host's 8001.
+        implicit = "callback_allowlist" not in self.model_fields_set
+        if implicit and not is_loopback(self.host):
+            raise ValueError(
+                f"host {self.host!r} is not loopback: set "
+                "INVOICE_API_CALLBACK_ALLOWLIST yourself (empty for none) instead of "
+                "the demo's 127.0.0.1:8001"
             )
         return self
 
@@ -100,6 +126,22 @@ class ApiSettings(BaseSettings):
                 f"{self.timeout} s"
             )
         return self
+
+
+def check_secret(value: str, field: str) -> str:
+    """
+    Return a `whsec_` secret if it decodes to enough bytes; never echo it in errors.
+    """
+    try:
+        decoded = base64.b64decode(value.removeprefix(SECRET_PREFIX), validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{field}: the part after 'whsec_' is not base64") from exc
+    if len(decoded) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"{field}: a secret of {len(decoded)} bytes; at least "
+            f"{MIN_SECRET_BYTES} are needed"
+        )
+    return value
 
 
 def is_loopback(host: str) -> bool:

@@ -23,6 +23,7 @@ def api_settings(tmp_path: Path) -> ApiSettings:
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
         payment_delay=0.05,
         wait_schedule=(),
+        callback_allowlist=("127.0.0.1:*",),
         wait_initial=0.1,
         wait_max=0.5,
         wait_jitter=0.0,

@@ -25,5 +25,7 @@ def as_env(value: object) -> str:
     A default as it is written in a .env file: tuples comma-separated.
     """
     if isinstance(value, tuple):
-        return ",".join(f"{item:g}" for item in value)
+        return ",".join(
+            f"{item:g}" if isinstance(item, float) else item for item in value
+        )
     return str(value)

@@ -43,6 +43,7 @@ def api_env(tmp_path: Path, port: int, **settings: object) -> dict[str, str]:
         "WAIT_JITTER": 0,
         "ATTEMPTS": 30,
         "POLL_INTERVAL": 0.5,
+        "CALLBACK_ALLOWLIST": "127.0.0.1:*",
     }
     return {f"INVOICE_API_{k}": str(v) for k, v in {**base, **settings}.items()}
 

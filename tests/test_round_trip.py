@@ -14,6 +14,7 @@ import pytest
 from callback_receiver.app import create_app as create_receiver
 from callback_receiver.settings import ReceiverSettings
 from invoice_api.app import create_app as create_api
+from invoice_api.secrets import new_secret
 from invoice_api.settings import ApiSettings
 from tests.servers import free_port, run_module, serve, wait_for
 
@@ -101,6 +102,7 @@ def test_round_trip_survives_api_kill(tmp_path: Path, receiver: str) -> None:
     api = f"http://127.0.0.1:{port}"
     env = {
         "INVOICE_API_PORT": str(port),
+        "INVOICE_API_CALLBACK_ALLOWLIST": "127.0.0.1:*",
         "INVOICE_API_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
         "INVOICE_API_PAYMENT_DELAY": "1.5",
     }
@@ -126,3 +128,23 @@ def _attempts(api: str) -> int:
 def _delivery_status(api: str) -> str:
     status: str = httpx.get(f"{api}/invoices/invoice123").json()["callback"]["status"]
     return status
+
+
+@pytest.mark.parametrize("receiver_has", ["old", "new"])
+def test_round_trip_during_secret_rotation(
+    api_settings: ApiSettings, receiver_settings: ReceiverSettings, receiver_has: str
+) -> None:
+    """Signing with new and old secrets, the API reaches receivers holding either."""
+    old, new = new_secret(), new_secret()
+    rotating = api_settings.model_copy(
+        update={"webhook_secret": new, "previous_webhook_secrets": (old,)}
+    )
+    secret = old if receiver_has == "old" else new
+    holding = receiver_settings.model_copy(update={"webhook_secret": secret})
+
+    with serve(create_api(rotating)) as api, serve(create_receiver(holding)) as url:
+        send(api, url)
+        [event] = wait_for(lambda: events(url))
+
+    assert event["verified"] is True
+    assert len(event["signature"].split(" ")) == 2

@@ -2,6 +2,9 @@
 Signed callbacks for tests, made with the reference `standardwebhooks` library.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 
@@ -55,3 +58,20 @@ def post_callback(
         content=body.encode("utf-8"),
         headers=headers,
     )
+
+
+def hmac_headers(body: bytes, webhook_id: str = "msg_raw") -> dict[str, str]:
+    """
+    Headers signed over raw bytes by the scheme's formula (the library takes text).
+    """
+    timestamp = str(int(datetime.now(tz=UTC).timestamp()))
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    signed = f"{webhook_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+        "content-type": "application/json",
+    }

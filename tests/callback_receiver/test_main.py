@@ -2,13 +2,17 @@
 Tests of `python -m callback_receiver` as a real child process.
 """
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from callback_receiver import __main__ as receiver_main
 from callback_receiver.settings import DEMO_SECRET
 from tests.callback_receiver.signing import event_body, post_callback
 from tests.servers import ROOT, free_port, run_module, wait_for
@@ -109,3 +113,65 @@ def test_run_module_escapes_control_characters_in_log(tmp_path: Path) -> None:
     ) in output
     assert not any(line.startswith("INFO forged") for line in output.splitlines())
     assert "\x1b" not in output
+
+
+def test_run_module_names_leftover_server_on_its_port(tmp_path: Path) -> None:
+    """A second start exits 3 at once, naming the leftover and how to stop it."""
+    port = free_port()
+    env = _environment(tmp_path, "127.0.0.1", port)
+    base_url = f"http://127.0.0.1:{port}"
+
+    log = tmp_path / "receiver.log"
+    with run_module("callback_receiver", env, f"{base_url}/events", log) as leftover:
+        second = _start(env)
+
+    python = Path(sys.executable).name
+    assert second.returncode == 3
+    assert second.stderr == (
+        f"callback_receiver: port {port} is already in use by PID {leftover.pid} "
+        f"({python} -X utf8 -u -m callback_receiver); "
+        "stop it with: uv run python scripts/stop_demo.py\n"
+    )
+
+
+def test_run_module_names_other_program_on_its_port(tmp_path: Path) -> None:
+    """A port held by another program exits 3 naming it, with the setting to change."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        finished = _start(_environment(tmp_path, "127.0.0.1", port))
+
+    assert finished.returncode == 3
+    assert f"port {port} is already in use by PID {os.getpid()} (" in finished.stderr
+    assert "set CALLBACK_RECEIVER_PORT to a free port" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert len(finished.stderr.strip().splitlines()) == 1
+
+
+def test_run_module_reports_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port the system refuses (WinError 10013) is named, with the setting."""
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        raise PermissionError(errno.EACCES, "access forbidden")
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+
+    problem = receiver_main._listen_problem("127.0.0.1", 8001)
+
+    assert problem == (
+        "cannot listen on 127.0.0.1:8001: access forbidden; "
+        "set CALLBACK_RECEIVER_PORT to another port"
+    )
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-X", "utf8", "-m", "callback_receiver"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+    )

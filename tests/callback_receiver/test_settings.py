@@ -50,9 +50,20 @@ def test_refuse_demo_secret_off_loopback(host: str) -> None:
 
 def test_accept_own_secret_off_loopback() -> None:
     """A secret of one's own may be served on any host."""
-    settings = ReceiverSettings(_env_file=None, host="0.0.0.0", webhook_secret=SECRET)
+    settings = ReceiverSettings(
+        _env_file=None,
+        host="0.0.0.0",
+        webhook_secret=SECRET,
+        failure_mode_enabled=False,
+    )
 
     assert settings.uses_demo_secret is False
+
+
+def test_refuse_implicit_failure_mode_off_loopback() -> None:
+    """Off loopback the failure mode must be switched on or off explicitly."""
+    with pytest.raises(ValidationError, match="FAILURE_MODE_ENABLED"):
+        ReceiverSettings(_env_file=None, host="0.0.0.0", webhook_secret=SECRET)
 
 
 @pytest.mark.parametrize(
@@ -138,3 +149,14 @@ def test_get_settings_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert first is second
     assert first.port == 8125
+
+
+def test_read_settings_rotation_and_tolerance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Previous secrets are comma-separated; the tolerance is whole seconds."""
+    monkeypatch.setenv("CALLBACK_RECEIVER_PREVIOUS_WEBHOOK_SECRETS", f"{SECRET}, ")
+    monkeypatch.setenv("CALLBACK_RECEIVER_TIMESTAMP_TOLERANCE", "60")
+
+    settings = ReceiverSettings(_env_file=None)
+
+    assert settings.previous_webhook_secrets == (SECRET,)
+    assert settings.timestamp_tolerance == 60

@@ -2,13 +2,17 @@
 Tests of `python -m invoice_api` as a process, the way honcho starts it.
 """
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from invoice_api import __main__ as invoice_api_main
 from tests.servers import ROOT, free_port, run_module, wait_for
 
 
@@ -87,3 +91,67 @@ def test_main_escapes_control_characters_in_logs(tmp_path: Path) -> None:
     assert any("customer=a\\x0aINFO forged \\x1b[31mred" in line for line in lines)
     assert not any(line.startswith("INFO forged") for line in lines)
     assert "\x1b" not in "".join(lines)
+
+
+def test_main_names_leftover_server_on_its_port(tmp_path: Path) -> None:
+    """A second start exits 3 at once, naming the leftover and how to stop it."""
+    port = free_port()
+    env = api_env(tmp_path, port)
+    url = f"http://127.0.0.1:{port}"
+
+    with run_module("invoice_api", env, url, tmp_path / "log") as leftover:
+        second = _start(env)
+
+    python = Path(sys.executable).name
+    assert second.returncode == 3
+    assert second.stderr == (
+        f"invoice_api: port {port} is already in use by PID {leftover.pid} "
+        f"({python} -X utf8 -u -m invoice_api); "
+        "stop it with: uv run python scripts/stop_demo.py\n"
+    )
+
+
+def test_main_names_other_program_on_its_port(tmp_path: Path) -> None:
+    """A port held by another program exits 3 naming it, with the setting to change."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = _start(api_env(tmp_path, port))
+
+    assert result.returncode == 3
+    assert result.stderr.startswith(
+        f"invoice_api: port {port} is already in use by PID {os.getpid()} ("
+    )
+    assert result.stderr.endswith(
+        "which is not a kit server; stop it, or set INVOICE_API_PORT to a free port\n"
+    )
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_main_reports_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port the system refuses (WinError 10013) is named, with the setting."""
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        raise PermissionError(errno.EACCES, "access forbidden")
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+
+    problem = invoice_api_main._listen_problem("127.0.0.1", 8000)
+
+    assert problem == (
+        "cannot listen on 127.0.0.1:8000: access forbidden; "
+        "set INVOICE_API_PORT to another port"
+    )
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-X", "utf8", "-m", "invoice_api"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=30,
+    )

@@ -42,9 +42,47 @@ def test_settings_accept_demo_secret_on_loopback(host: str) -> None:
 
 def test_settings_accept_own_secret_off_loopback() -> None:
     """A secret of one's own may be served on any host."""
-    settings = ApiSettings(_env_file=None, host="0.0.0.0", webhook_secret=OWN_SECRET)
+    settings = ApiSettings(
+        _env_file=None, host="0.0.0.0", webhook_secret=OWN_SECRET, callback_allowlist=()
+    )
 
     assert settings.host == "0.0.0.0"
+
+
+def test_settings_refuse_demo_allowlist_off_loopback() -> None:
+    """Off loopback the demo's allow-list must be replaced, even if by nothing."""
+    with pytest.raises(ValidationError, match="INVOICE_API_CALLBACK_ALLOWLIST"):
+        ApiSettings(_env_file=None, host="0.0.0.0", webhook_secret=OWN_SECRET)
+
+
+def test_settings_read_lists_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Allow-list, previous secrets and schedule are comma-separated variables."""
+    monkeypatch.setenv("INVOICE_API_CALLBACK_ALLOWLIST", "127.0.0.1:8001, [::1]:*")
+    monkeypatch.setenv("INVOICE_API_PREVIOUS_WEBHOOK_SECRETS", OWN_SECRET)
+    monkeypatch.setenv("INVOICE_API_WAIT_SCHEDULE", "1,2.5")
+
+    settings = ApiSettings(_env_file=None)
+
+    assert settings.callback_allowlist == ("127.0.0.1:8001", "[::1]:*")
+    assert settings.previous_webhook_secrets == (OWN_SECRET,)
+    assert settings.wait_schedule == (1.0, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        pytest.param("callback_allowlist", ("127.0.0.1",), "host:port", id="no-port"),
+        pytest.param("callback_allowlist", ("a b:80",), "host:port", id="space"),
+        pytest.param(
+            "previous_webhook_secrets", ("whsec_c2hvcnQ=",), "5 bytes", id="short"
+        ),
+        pytest.param("wait_schedule", (1.0, -1.0), "0 seconds or more", id="negative"),
+    ],
+)
+def test_settings_refuse_bad_lists(field: str, value: object, reason: str) -> None:
+    """A malformed list entry refuses to start, naming the setting."""
+    with pytest.raises(ValidationError, match=reason):
+        ApiSettings.model_validate({field: value})
 
 
 def test_settings_ignore_honcho_port(monkeypatch: pytest.MonkeyPatch) -> None:

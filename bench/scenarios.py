@@ -1,0 +1,143 @@
+"""
+One server under test, measured: warm it, then run each scenario against it.
+"""
+
+import asyncio
+from dataclasses import dataclass
+
+from bench import load_python, load_wrk
+from bench.config import Config
+from bench.load import LoadResult, Target
+from bench.measures import (
+    Figures,
+    delivery_figures,
+    ingest_figures,
+    latency_figures,
+)
+from bench.processes import Fleet, Server
+from bench.receivers import Receiver
+from bench.variants import KIT, kit_waiting, sends_callbacks, start_variant
+
+TAIL_CHARS = 3000
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """
+    A load: flat out or paced, to the fast or the slow receiver, or without callback.
+    """
+
+    name: str
+    receiver: str | None
+    paced: bool = False
+
+
+# Paced comes first, while nothing is queued; the slow receiver's backlog comes last.
+SCENARIOS = (
+    Scenario("plain", None),
+    Scenario("paced", "fast", paced=True),
+    Scenario("fast", "fast"),
+    Scenario("slow", "slow"),
+)
+
+
+def measure_variant(
+    fleet: Fleet,
+    variant: str,
+    config: Config,
+    receivers: dict[str, Receiver],
+    label: str,
+) -> Figures:
+    """
+    Start `variant` fresh, warm it, run every scenario, note its peak RSS, stop it.
+    """
+    server = start_variant(fleet, variant, config.kit)
+    try:
+        warm(server, variant, config, receivers["fast"], label)
+        figures: Figures = {}
+        for scenario in SCENARIOS:
+            receiver = receivers[scenario.receiver] if scenario.receiver else None
+            figures |= _run(server, variant, scenario, config, receiver, label)
+        figures["rss.peak_mb"] = server.memory_mb()[1]
+    finally:
+        fleet.stop(server)
+    return figures
+
+
+def warm(
+    server: Server, variant: str, config: Config, receiver: Receiver, label: str
+) -> None:
+    """
+    Load the server briefly, callbacks included, and let those callbacks arrive.
+    """
+    receiver.reset()
+    target = Target(server.url, f"{label}-warm", receiver.callback_url)
+    load = flat_out(target, config, config.sizes.warm)
+    if sends_callbacks(variant):
+        receiver.wait_for(load.accepted, config.sizes.drain_wait, config.sizes.stall)
+
+
+def flat_out(
+    target: Target, config: Config, duration: float, limit: int | None = None
+) -> LoadResult:
+    """
+    Load flat out with the run's generator (the Python one when `limit` is set).
+    """
+    sizes = config.sizes
+    if config.generator == "wrk" and limit is None:
+        return load_wrk.flat_out(target, duration, sizes.connections, sizes.threads)
+    return asyncio.run(load_python.flat_out(target, duration, sizes.connections, limit))
+
+
+def _run(
+    server: Server,
+    variant: str,
+    scenario: Scenario,
+    config: Config,
+    receiver: Receiver | None,
+    label: str,
+) -> Figures:
+    prefix = f"{label}-{scenario.name}"
+    if receiver is not None:
+        receiver.reset()
+    target = Target(server.url, prefix, receiver.callback_url if receiver else None)
+    load = _load(target, scenario, config)
+    if load.rejected and not load.accepted:
+        raise RuntimeError(
+            f"{label} refused every invoice in {scenario.name}:\n{_tail(server)}"
+        )
+    figures = ingest_figures(load)
+
+    if receiver is not None and sends_callbacks(variant):
+        receiver.wait_for(load.accepted, config.sizes.drain_wait, config.sizes.stall)
+        arrivals = receiver.arrivals()
+        figures |= delivery_figures(load, arrivals, prefix)
+        if variant == KIT:
+            figures["queued"] = float(kit_waiting(server, prefix + "-"))
+        if scenario.paced:
+            figures |= latency_figures(load, arrivals)
+
+    _show_progress(label, scenario.name, figures)
+    return {f"{scenario.name}.{key}": value for key, value in figures.items()}
+
+
+def _load(target: Target, scenario: Scenario, config: Config) -> LoadResult:
+    sizes = config.sizes
+    if not scenario.paced:
+        return flat_out(target, config, sizes.duration)
+    return asyncio.run(
+        load_python.paced(
+            target, sizes.paced_duration, sizes.rate, sizes.paced_connections
+        )
+    )
+
+
+def _tail(server: Server) -> str:
+    return server.log.read_text("utf-8", "replace")[-TAIL_CHARS:]
+
+
+def _show_progress(label: str, scenario: str, figures: Figures) -> None:
+    shown = ", ".join(
+        f"{key}={value:.4g}" for key, value in figures.items() if value is not None
+    )
+    print(f"[{label}] {scenario}: {shown}", flush=True)
