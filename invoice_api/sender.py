@@ -77,7 +77,7 @@ class Sender:
             error = f"Timeout: no complete answer within {self._timeout:g} s"
         except CallbackPolicyError as exc:
             error = f"Refused: {exc}"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         return Outcome(_record(started, None, error, None))
 

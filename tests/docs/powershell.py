@@ -28,6 +28,21 @@ COMMAND_RULES = [
         re.compile(r"[A-Za-z_]\w*=.*"),
     ),
 ]
+# Rules on the strings given to a command, by the command's name.
+ARGUMENT_RULES = [
+    (
+        "inline JSON for a program (its double quotes are lost before PowerShell "
+        "7.3): send a file",
+        re.compile(r".+\.exe", re.IGNORECASE),
+        lambda text: '"' in text[1:-1],
+    ),
+    (
+        "non-ASCII text in a web cmdlet's string (sent as ISO-8859-1 by Windows "
+        "PowerShell 5.1): send UTF-8 bytes",
+        re.compile(r"Invoke-RestMethod|Invoke-WebRequest|irm|iwr", re.IGNORECASE),
+        lambda text: not text.isascii(),
+    ),
+]
 # Rules on the code with strings and comments blanked.
 CODE_RULES = [
     ("&& or || (PowerShell 7 only): one command per line", re.compile(r"&&|\|\|")),
@@ -69,15 +84,32 @@ def lint_problems(code: str) -> list[str]:
     tree = PARSER.parse(source)
     problems = []
     for node in _nodes(tree.root_node):
-        if node.type == "command_name":
-            name = source[node.start_byte : node.end_byte].decode("utf-8")
-            problems += [
-                rule for rule, pattern in COMMAND_RULES if pattern.fullmatch(name)
-            ]
+        if node.type == "command":
+            problems += _command_problems(source, node)
     code_only = _blank(source, tree.root_node, DATA_NODES)
     problems += [rule for rule, pattern in CODE_RULES if pattern.search(code_only)]
     problems += [rule for rule, pattern in TEXT_RULES if pattern.search(code)]
     return problems
+
+
+def _command_problems(source: bytes, command: tree_sitter.Node) -> list[str]:
+    names = [child for child in command.children if child.type == "command_name"]
+    if not names:
+        return []  # a call through & or ., named by an expression
+    name = _text(source, names[0])
+    strings = [
+        _text(source, node) for node in _nodes(command) if node.type == "string_literal"
+    ]
+
+    problems = [rule for rule, pattern in COMMAND_RULES if pattern.fullmatch(name)]
+    for rule, program, offends in ARGUMENT_RULES:
+        if program.fullmatch(name) and any(map(offends, strings)):
+            problems.append(rule)
+    return problems
+
+
+def _text(source: bytes, node: tree_sitter.Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 def commands(code: str) -> list[str]:

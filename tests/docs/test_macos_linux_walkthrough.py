@@ -123,8 +123,8 @@ def _environment(tmp_path: Path, api_port: int, receiver_port: int) -> dict[str,
         "INVOICE_API_PORT": str(api_port),
         "CALLBACK_RECEIVER_PORT": str(receiver_port),
         "INVOICE_API_PAYMENT_DELAY": "0.2",
-        # Loopback callbacks on any port, for when callback URLs are checked.
-        "INVOICE_API_CALLBACK_ALLOWLIST": "127.0.0.1:*",
+        # The receiver is not on 8001 here, so the allow-list must name its port.
+        "INVOICE_API_CALLBACK_ALLOWLIST": f"127.0.0.1:{receiver_port}",
     }
 
 

@@ -71,6 +71,18 @@ def test_parse_powershell_rejects_broken_block(block: str) -> None:
             "localhost",
             id="localhost",
         ),
+        pytest.param(
+            "curl.exe -X POST http://127.0.0.1:8000/invoices/ "
+            """-d '{"id": "inv-1", "customer": "a", "total": 1}'\n""",
+            "inline JSON for a program",
+            id="inline-json-to-curl-exe",
+        ),
+        pytest.param(
+            "Invoke-RestMethod -Method Post -Uri http://127.0.0.1:8000/invoices/ "
+            """-Body '{"id": "inv-1", "customer": "山田花子", "total": 1}'\n""",
+            "non-ASCII text in a web cmdlet",
+            id="japanese-string-body",
+        ),
     ],
 )
 def test_lint_powershell_rejects_pitfall(block: str, rule: str) -> None:
@@ -92,6 +104,11 @@ def test_lint_powershell_rejects_pitfall(block: str, rule: str) -> None:
         pytest.param("$body = 'a && b || c'  # export X=1\n", id="data-not-code"),
         pytest.param('$invoice = @{ id = "a"; total = "1" }\n', id="hashtable"),
         pytest.param("$env:INVOICE_API_PORT = '8010'\n", id="env-variable"),
+        pytest.param(
+            "Invoke-RestMethod -Method Put -Uri http://127.0.0.1:8001/failure-mode "
+            """-Body '{"count": 2}'\n""",
+            id="ascii-json-to-cmdlet",
+        ),
     ],
 )
 def test_lint_powershell_accepts_sound_block(block: str) -> None:

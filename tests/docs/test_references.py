@@ -100,6 +100,11 @@ def _operations(app: object) -> set[tuple[str, str]]:
     }
 
 
+def test_docs_checks_read_japanese_pages() -> None:
+    """The docs checks read the pages under docs/ja/ as well as the English ones."""
+    assert ROOT / "docs" / "ja" / "windows-powershell.md" in DOCS
+
+
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_docs_links_resolve(path: Path) -> None:
     """Every relative link leads to a file, and to a heading when it names one."""
