@@ -19,6 +19,7 @@ from bench.processes import Fleet
 from bench.report import print_report, write_json
 from bench.rounds import run_rounds
 from bench.summary import summarise
+from bench.targets import print_targets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = describe(config, load_at_start, time.monotonic() - started)
         summary = summarise(rounds, config.variants)
         print_report(summary, meta)
+        print_targets(summary)
         write_json(
             config.output or Path(workdir) / "results.json", meta, rounds, summary
         )

@@ -58,6 +58,7 @@ def flat_out(
         capture_output=True,
         text=True,
         timeout=seconds + REQUEST_TIMEOUT + 30,
+        process_group=0,
         preexec_fn=die_with_parent,
         check=False,
     )
@@ -71,6 +72,8 @@ def _parse(finished: subprocess.CompletedProcess[str], ended: float) -> LoadResu
 
     report = json.loads(lines[-1].removeprefix(MARKER))
     rejected = report["completed"] - report["accepted"]
+    # With no request completed, wrk's percentiles are zeros that mean nothing.
+    answered = report["completed"] > 0
     return LoadResult(
         generator="wrk",
         started=ended - report["duration_us"] / 1e6,
@@ -79,6 +82,6 @@ def _parse(finished: subprocess.CompletedProcess[str], ended: float) -> LoadResu
         accepted=report["accepted"],
         rejected=rejected,
         errors=rejected + report["socket_errors"],
-        p50_ms=report["p50_us"] / 1000,
-        p99_ms=report["p99_us"] / 1000,
+        p50_ms=report["p50_us"] / 1000 if answered else None,
+        p99_ms=report["p99_us"] / 1000 if answered else None,
     )

@@ -67,7 +67,7 @@ def _bars(
         axes.bar(places, heights, width, label=label)
     axes.set_xticks(range(len(variants)), variants)
     axes.set_ylabel(ylabel)
-    axes.legend(fontsize="small")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _median(found: dict[str, dict[str, float | None]], key: str) -> float:

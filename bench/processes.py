@@ -79,24 +79,33 @@ class Fleet:
         """
         Run `python args...` with `env`, PORT filled in; wait until `health` answers.
         """
-        port = free_port()
+        port = str(free_port())
         log = self.workdir / f"{name}-{port}.log"
         command = [sys.executable, "-X", "utf8", *args]
-        command = [part.replace("{port}", str(port)) for part in command]
-        env = {key: value.replace("{port}", str(port)) for key, value in env.items()}
+        command = [part.replace("{port}", port) for part in command]
+        env = {key: value.replace("{port}", port) for key, value in env.items()}
+
+        process = self._spawn(command, env, log)
+        server = Server(name, f"http://127.0.0.1:{port}", process, log)
+        self._servers.append(server)
+        _wait_until_up(server, health)
+        return server
+
+    def _spawn(
+        self, command: list[str], env: dict[str, str], log: Path
+    ) -> subprocess.Popen[bytes]:
+        # The working folder holds no .env, so only `env` configures the server. A
+        # group of its own keeps Ctrl+C away from it: the benchmark stops it in turn.
         with log.open("wb") as output:
-            process = subprocess.Popen(
+            return subprocess.Popen(
                 command,
                 cwd=self.workdir,
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                process_group=0,
                 preexec_fn=die_with_parent,
             )
-        server = Server(name, f"http://127.0.0.1:{port}", process, log)
-        self._servers.append(server)
-        _wait_until_up(server, health)
-        return server
 
     def stop(self, server: Server) -> None:
         """

@@ -41,6 +41,17 @@ SCENARIOS = (
 )
 
 
+@dataclass(frozen=True)
+class Subject:
+    """
+    A server under test in one round: its variant, and the label its ids start with.
+    """
+
+    server: Server
+    variant: str
+    label: str
+
+
 def measure_variant(
     fleet: Fleet,
     variant: str,
@@ -51,16 +62,16 @@ def measure_variant(
     """
     Start `variant` fresh, warm it, run every scenario, note its peak RSS, stop it.
     """
-    server = start_variant(fleet, variant, config.kit)
+    subject = Subject(start_variant(fleet, variant, config.kit), variant, label)
     try:
-        warm(server, variant, config, receivers["fast"], label)
+        warm(subject.server, variant, config, receivers["fast"], label)
         figures: Figures = {}
         for scenario in SCENARIOS:
             receiver = receivers[scenario.receiver] if scenario.receiver else None
-            figures |= _run(server, variant, scenario, config, receiver, label)
-        figures["rss.peak_mb"] = server.memory_mb()[1]
+            figures |= _run(subject, scenario, config, receiver)
+        figures["rss.peak_mb"] = subject.server.memory_mb()[1]
     finally:
-        fleet.stop(server)
+        fleet.stop(subject.server)
     return figures
 
 
@@ -90,35 +101,40 @@ def flat_out(
 
 
 def _run(
-    server: Server,
-    variant: str,
-    scenario: Scenario,
-    config: Config,
-    receiver: Receiver | None,
-    label: str,
+    subject: Subject, scenario: Scenario, config: Config, receiver: Receiver | None
 ) -> Figures:
-    prefix = f"{label}-{scenario.name}"
+    prefix = f"{subject.label}-{scenario.name}"
     if receiver is not None:
         receiver.reset()
-    target = Target(server.url, prefix, receiver.callback_url if receiver else None)
-    load = _load(target, scenario, config)
+    callback_url = receiver.callback_url if receiver else None
+    load = _load(Target(subject.server.url, prefix, callback_url), scenario, config)
     if load.rejected and not load.accepted:
-        raise RuntimeError(
-            f"{label} refused every invoice in {scenario.name}:\n{_tail(server)}"
-        )
+        raise RuntimeError(f"{prefix}: every invoice refused:\n{_tail(subject.server)}")
+
     figures = ingest_figures(load)
-
-    if receiver is not None and sends_callbacks(variant):
-        receiver.wait_for(load.accepted, config.sizes.drain_wait, config.sizes.stall)
-        arrivals = receiver.arrivals()
-        figures |= delivery_figures(load, arrivals, prefix)
-        if variant == KIT:
-            figures["queued"] = float(kit_waiting(server, prefix + "-"))
-        if scenario.paced:
-            figures |= latency_figures(load, arrivals)
-
-    _show_progress(label, scenario.name, figures)
+    if receiver is not None and sends_callbacks(subject.variant):
+        figures |= _deliveries(subject, scenario, config, receiver, load)
+    _show_progress(subject.label, scenario.name, figures)
     return {f"{scenario.name}.{key}": value for key, value in figures.items()}
+
+
+def _deliveries(
+    subject: Subject,
+    scenario: Scenario,
+    config: Config,
+    receiver: Receiver,
+    load: LoadResult,
+) -> Figures:
+    prefix = f"{subject.label}-{scenario.name}"
+    receiver.wait_for(load.accepted, config.sizes.drain_wait, config.sizes.stall)
+    arrivals = receiver.arrivals()
+
+    figures = delivery_figures(load, arrivals, prefix)
+    if subject.variant == KIT:
+        figures["queued"] = float(kit_waiting(subject.server, prefix + "-"))
+    if scenario.paced:
+        figures |= latency_figures(load, arrivals)
+    return figures
 
 
 def _load(target: Target, scenario: Scenario, config: Config) -> LoadResult:

@@ -51,9 +51,9 @@ def run_bench(script: str, *args: str, output: Path) -> Run:
     return Run(process.returncode, stdout, stderr, output)
 
 
-def figure_lines(stdout: str, variant: str) -> list[str]:
+def figure_lines(stdout: str, variant: str) -> list[tuple[str, str]]:
     """
-    The report's lines for `variant`: name, value, ratio to the bare endpoint.
+    The value and ratio of each report line for `variant`.
     """
     pattern = rf"^  {variant} +(n/a|-?[0-9.e+-]+) +(n/a|-?[0-9.]+x)$"
     return re.findall(pattern, stdout, flags=re.MULTILINE)
