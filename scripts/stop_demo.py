@@ -8,30 +8,24 @@ CALLBACK_RECEIVER_PORT from the environment or `.env`, else 8000 and 8001. A pro
 listening on one of them is stopped only if its command line runs `-m invoice_api` or
 `-m callback_receiver`. Prints one line per port, then exits 0 when every port is
 free, 1 when another program holds a port (it is left running), 2 for bad options,
-3 when this system cannot tell which process holds a port (a tool is missing or
-access is denied), and 4 when a kit server could not be stopped.
+3 when this system cannot tell which process holds a port (access is denied), and 4
+when a kit server could not be stopped.
 """
 
 import argparse
-import os
-import re
-import signal
-import subprocess
 import sys
-import time
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+from pathlib import PureWindowsPath
 from typing import NamedTuple
 
+import psutil
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FREE, OTHER_PROGRAM, BAD_OPTIONS, UNKNOWN_OWNER, NOT_STOPPED = 0, 1, 2, 3, 4
-KIT_SERVER = re.compile(r"(?:^|\s)-m\s+(?:invoice_api|callback_receiver)(?:\s|$)")
-# Leading program path, quoted or not: shown by its file name only.
-PROGRAM_PATH = re.compile(r'^(?:"[^"]*[\\/]([^"\\/]*)"|\S*[\\/](\S+))')
-STOP_WAIT = 10.0
-TOOL_TIMEOUT = 30.0
-LISTEN = "0A"  # the LISTEN state in /proc/net/tcp
+KIT_MODULES = {"invoice_api", "callback_receiver"}
+STOP_WAIT = 10.0  # seconds to exit, after terminate() and again after kill()
 
 
 class DemoPorts(BaseSettings):
@@ -47,17 +41,11 @@ class DemoPorts(BaseSettings):
 
 class Listener(NamedTuple):
     """
-    A process listening on a port: its id (None if hidden) and command line.
+    A process listening on a port (None if hidden from this user) and its command line.
     """
 
-    pid: int | None
-    command: str
-
-
-class LookupFailed(Exception):
-    """
-    This system could not tell which process listens on a port.
-    """
+    process: psutil.Process | None
+    command: list[str]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -80,127 +68,72 @@ def _port(value: str) -> int:
     return int(value)
 
 
-def is_kit_server(command: str) -> bool:
+def is_kit_server(command: list[str]) -> bool:
     """
     Tell whether a command line runs one of the kit's servers.
     """
-    return KIT_SERVER.search(command) is not None
+    return any(flag == "-m" and name in KIT_MODULES for flag, name in pairwise(command))
 
 
 def find_listeners(port: int) -> list[Listener]:
     """
     The processes listening on a TCP port of this machine, on any address.
     """
-    return [
-        Listener(pid, "" if pid is None else _command_line(pid))
-        for pid in listening_pids(port)
-    ]
+    listeners = []
+    for pid in _listening_pids(port):
+        try:
+            process = None if pid is None else psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            continue  # gone since the look-up
+        listeners.append(Listener(process, _command_line(process)))
+    return listeners
 
 
-def listening_pids(port: int) -> list[int | None]:
+def _listening_pids(port: int) -> Sequence[int | None]:
     """
     The PIDs listening on `port`; None stands for a listener this user cannot see.
     """
-    if sys.platform.startswith("linux"):
-        return _proc_pids(port)
-    if sys.platform == "win32":
-        return [*parse_netstat(_run_tool("netstat", "-ano"), port)]
-    found = _run_tool("lsof", "-nP", f"-iTCP:{port}", "-sTCP:LISTEN", "-t")
-    return sorted({int(pid) for pid in found.split()})
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:  # macOS without root: ask each process in turn
+        return sorted(p.pid for p in psutil.process_iter() if _holds(p, port))
+
+    pids = {
+        conn.pid
+        for conn in connections
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port
+    }
+    return sorted(pids, key=lambda pid: -1 if pid is None else pid)
 
 
-def parse_netstat(output: str, port: int) -> list[int]:
-    """
-    The PIDs of `netstat -ano` rows listening on `port`, in any display language.
-    """
-    pids = set()
-    for row in output.splitlines():
-        fields = row.split()
-        # TCP, local, foreign, state, PID: a listener's foreign port is 0. The
-        # state is not read, because Windows translates it.
-        if len(fields) == 5 and fields[0] == "TCP" and fields[4].isdecimal():
-            local, foreign = fields[1], fields[2]
-            if local.endswith(f":{port}") and foreign.endswith(":0"):
-                pids.add(int(fields[4]))
-    return sorted(pids)
+def _holds(process: psutil.Process, port: int) -> bool:
+    try:
+        connections = process.net_connections(kind="tcp")
+    except (psutil.Error, OSError):  # gone, or another user's
+        return False
+    return any(
+        conn.status == psutil.CONN_LISTEN and conn.laddr.port == port
+        for conn in connections
+    )
 
 
-def _proc_pids(port: int) -> list[int | None]:
-    sockets = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        if not Path(table).exists():
-            continue
-        for row in Path(table).read_text("ascii").splitlines()[1:]:
-            fields = row.split()
-            local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if fields[3] == LISTEN and local_port == port:
-                sockets.add(f"socket:[{fields[9]}]")
-    if not sockets:
+def _command_line(process: psutil.Process | None) -> list[str]:
+    if process is None:
+        return []
+    try:
+        return process.cmdline() or [process.name()]
+    except psutil.Error:
         return []
 
-    pids = sorted({int(fd.parts[2]) for fd in _open_files() if _link(fd) in sockets})
-    return [*pids] or [None]
 
-
-def _open_files() -> list[Path]:
-    found: list[Path] = []
-    for process in Path("/proc").iterdir():
-        if process.name.isdecimal():
-            try:
-                found.extend((process / "fd").iterdir())
-            except OSError:
-                continue  # gone, or another user's process
-    return found
-
-
-def _link(path: Path) -> str:
-    try:
-        return os.readlink(path)
-    except OSError:
-        return ""
-
-
-def _command_line(pid: int) -> str:
-    if sys.platform == "win32":
-        query = (
-            "[Console]::OutputEncoding = [System.Text.Encoding]::UTF8; "
-            f'(Get-CimInstance Win32_Process -Filter "ProcessId = {pid}").CommandLine'
-        )
-        return _run_tool("powershell", "-NoProfile", "-Command", query).strip()
-    if not sys.platform.startswith("linux"):
-        return _run_tool("ps", "-o", "command=", "-p", str(pid)).strip()
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return ""
-    return " ".join(raw.decode("utf-8", "replace").split("\0")).strip()
-
-
-def _run_tool(*command: str) -> str:
-    try:
-        done = subprocess.run(
-            command, capture_output=True, timeout=TOOL_TIMEOUT, check=False
-        )
-    except FileNotFoundError as exc:
-        raise LookupFailed(
-            f"'{command[0]}' was not found; it is needed to see which process "
-            "holds a port"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise LookupFailed(f"'{command[0]}' did not answer in time") from exc
-    return done.stdout.decode("utf-8", "replace")
-
-
-def shown(command: str) -> str:
+def shown(command: list[str]) -> str:
     """
     A command line as reported: the program by its file name, then its arguments.
     """
     if not command:
         return "command line unknown"
-    match = PROGRAM_PATH.match(command)
-    if match is None:
-        return command
-    return (match.group(1) or match.group(2)) + command[match.end() :]
+    # A Windows path reads both separators, so this names the program on any system.
+    return " ".join([PureWindowsPath(command[0]).name, *command[1:]])
 
 
 def release_port(port: int) -> tuple[int, list[str]]:
@@ -211,55 +144,45 @@ def release_port(port: int) -> tuple[int, list[str]]:
     if not listeners:
         return FREE, [f"port {port}: free"]
 
-    code, lines = FREE, []
-    for listener in listeners:
-        if listener.pid is None:
-            code = max(code, UNKNOWN_OWNER)
-            lines.append(
-                f"port {port}: in use by a process this user cannot see; "
-                "run this again as that process's user or as administrator"
-            )
-        elif not is_kit_server(listener.command):
-            code = max(code, OTHER_PROGRAM)
-            lines.append(
-                f"port {port}: PID {listener.pid} ({shown(listener.command)}) is "
-                "not a kit server; left running"
-            )
-        else:
-            result, line = _stop(port, listener.pid, shown(listener.command))
-            code = max(code, result)
-            lines.append(line)
-    return code, lines
+    results = [_release(port, listener) for listener in listeners]
+    return max(code for code, _ in results), [line for _, line in results]
 
 
-def _stop(port: int, pid: int, command: str) -> tuple[int, str]:
-    for signal_number in _stop_signals():
-        try:
-            os.kill(pid, signal_number)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            return NOT_STOPPED, f"port {port}: not allowed to stop PID {pid}"
-        if _released(port, pid):
-            return FREE, f"port {port}: stopped PID {pid} ({command})"
-    return NOT_STOPPED, f"port {port}: PID {pid} ({command}) did not stop"
+def _release(port: int, listener: Listener) -> tuple[int, str]:
+    process, command = listener
+    if process is None:
+        return UNKNOWN_OWNER, (
+            f"port {port}: in use by a process this user cannot see; "
+            "run this again as that process's user or as administrator"
+        )
+    if not is_kit_server(command):
+        return OTHER_PROGRAM, (
+            f"port {port}: PID {process.pid} ({shown(command)}) is not a kit "
+            "server; left running"
+        )
+    return _stop(port, process, shown(command))
 
 
-def _stop_signals() -> list[signal.Signals]:
-    # On Windows os.kill ends the process at once; elsewhere SIGTERM lets uvicorn
-    # close cleanly, and SIGKILL follows if it has not let go of the port in time.
-    if sys.platform == "win32":
-        return [signal.SIGTERM]
-    return [signal.SIGTERM, signal.SIGKILL]
+def _stop(port: int, process: psutil.Process, command: str) -> tuple[int, str]:
+    # terminate() lets uvicorn close cleanly (on Windows it ends the process at
+    # once); kill() follows if it has not exited in time.
+    try:
+        stopped = _ended(process, process.terminate) or _ended(process, process.kill)
+    except psutil.AccessDenied:
+        return NOT_STOPPED, f"port {port}: not allowed to stop PID {process.pid}"
+
+    if not stopped:
+        return NOT_STOPPED, f"port {port}: PID {process.pid} ({command}) did not stop"
+    return FREE, f"port {port}: stopped PID {process.pid} ({command})"
 
 
-def _released(port: int, pid: int) -> bool:
-    deadline = time.monotonic() + STOP_WAIT
-    while time.monotonic() < deadline:
-        if pid not in listening_pids(port):
-            return True
-        time.sleep(0.1)
-    return False
+def _ended(process: psutil.Process, send: Callable[[], None]) -> bool:
+    try:
+        send()
+    except psutil.NoSuchProcess:
+        return True
+    _, alive = psutil.wait_procs([process], timeout=STOP_WAIT)
+    return not alive
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,8 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     for port in dict.fromkeys(ports):
         try:
             result, lines = release_port(port)
-        except LookupFailed as exc:
-            result, lines = UNKNOWN_OWNER, [f"port {port}: {exc}"]
+        except psutil.Error as exc:
+            problem = f"cannot tell which process holds it ({exc!r})"
+            result, lines = UNKNOWN_OWNER, [f"port {port}: {problem}"]
         code = max(code, result)
         print("\n".join(lines), flush=True)
     return code

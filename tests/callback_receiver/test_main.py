@@ -2,7 +2,6 @@
 Tests of `python -m callback_receiver` as a real child process.
 """
 
-import errno
 import os
 import socket
 import subprocess
@@ -10,9 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
-from callback_receiver import __main__ as receiver_main
 from callback_receiver.settings import DEMO_SECRET
 from tests.callback_receiver.signing import event_body, post_callback
 from tests.servers import ROOT, free_port, run_module, wait_for
@@ -147,22 +144,6 @@ def test_run_module_names_other_program_on_its_port(tmp_path: Path) -> None:
     assert "set CALLBACK_RECEIVER_PORT to a free port" in finished.stderr
     assert "Traceback" not in finished.stderr
     assert len(finished.stderr.strip().splitlines()) == 1
-
-
-def test_run_module_reports_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A port the system refuses (WinError 10013) is named, with the setting."""
-
-    def refuse(sock: socket.socket, address: object) -> None:
-        raise PermissionError(errno.EACCES, "access forbidden")
-
-    monkeypatch.setattr(socket.socket, "bind", refuse)
-
-    problem = receiver_main._listen_problem("127.0.0.1", 8001)
-
-    assert problem == (
-        "cannot listen on 127.0.0.1:8001: access forbidden; "
-        "set CALLBACK_RECEIVER_PORT to another port"
-    )
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

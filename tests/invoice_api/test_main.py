@@ -2,7 +2,6 @@
 Tests of `python -m invoice_api` as a process, the way honcho starts it.
 """
 
-import errno
 import os
 import socket
 import subprocess
@@ -10,9 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
-from invoice_api import __main__ as invoice_api_main
 from tests.servers import ROOT, free_port, run_module, wait_for
 
 
@@ -127,22 +124,6 @@ def test_main_names_other_program_on_its_port(tmp_path: Path) -> None:
         "which is not a kit server; stop it, or set INVOICE_API_PORT to a free port\n"
     )
     assert len(result.stderr.splitlines()) == 1
-
-
-def test_main_reports_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A port the system refuses (WinError 10013) is named, with the setting."""
-
-    def refuse(sock: socket.socket, address: object) -> None:
-        raise PermissionError(errno.EACCES, "access forbidden")
-
-    monkeypatch.setattr(socket.socket, "bind", refuse)
-
-    problem = invoice_api_main._listen_problem("127.0.0.1", 8000)
-
-    assert problem == (
-        "cannot listen on 127.0.0.1:8000: access forbidden; "
-        "set INVOICE_API_PORT to another port"
-    )
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -1,25 +1,23 @@
 """
-Tests of scripts/stop_demo.py against real, orphaned kit servers, on Linux.
+Tests of scripts/stop_demo.py against real listening processes, on Linux.
 """
 
+import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
+import psutil
 import pytest
 
 from callback_receiver.settings import ReceiverSettings
 from invoice_api.settings import ApiSettings
-from scripts.stop_demo import (
-    DemoPorts,
-    is_kit_server,
-    parse_netstat,
-    shown,
-)
+from scripts import stop_demo
+from scripts.stop_demo import DemoPorts, is_kit_server, release_port, shown
 from tests.servers import ROOT, free_port, wait_for
 
 SCRIPT = ROOT / "scripts" / "stop_demo.py"
@@ -33,6 +31,15 @@ for module in sys.argv[1:]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     print(child.pid)
+"""
+# Listens on the port given after `-m invoice_api`, so its command line looks like a
+# kit server's; "stubborn" ignores SIGTERM.
+STAND_IN = """
+import signal, socket, sys, threading
+if sys.argv[-1] == "stubborn":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+server = socket.create_server(("127.0.0.1", int(sys.argv[-2])))
+threading.Event().wait()
 """
 
 
@@ -66,6 +73,21 @@ def orphans(tmp_path: Path) -> Iterator[dict[int, int]]:
     finally:
         for pid in pids.values():
             _kill_if_left(pid)
+
+
+@contextlib.contextmanager
+def stand_in_server(port: int, mode: str) -> Iterator[subprocess.Popen[bytes]]:
+    """
+    A process that the script takes for the API, listening on `port`.
+    """
+    command = [sys.executable, "-c", STAND_IN, "-m", "invoice_api", str(port), mode]
+    server = subprocess.Popen(command)
+    try:
+        wait_for(lambda: _listening(port) or server.poll() is not None)
+        yield server
+    finally:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def run_script(
@@ -166,57 +188,130 @@ def test_read_demo_ports_defaults_match_servers() -> None:
         pytest.param("/srv/.venv/bin/python -X utf8 -u -m invoice_api", True, id="api"),
         pytest.param("python -m callback_receiver", True, id="receiver"),
         pytest.param(
-            '"C:\\kit\\.venv\\Scripts\\python.exe" -X utf8 -u -m invoice_api',
+            "C:\\kit\\.venv\\Scripts\\python.exe -X utf8 -u -m invoice_api",
             True,
             id="windows",
         ),
         pytest.param("python -m invoice_api_tools", False, id="other-module"),
         pytest.param("vim notes-m invoice_api", False, id="not-an-option"),
+        pytest.param("vim -m invoice_api.txt", False, id="file-name"),
         pytest.param("python -m http.server 8000", False, id="http-server"),
+        pytest.param("", False, id="unknown"),
     ],
 )
 def test_recognise_kit_server(command: str, expected: bool) -> None:
     """Only a command line running one of the two kit modules is a kit server."""
-    assert is_kit_server(command) is expected
+    assert is_kit_server(command.split()) is expected
 
 
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
         pytest.param(
-            "/srv/.venv/bin/python -m invoice_api", "python -m invoice_api", id="posix"
+            ["/srv/.venv/bin/python", "-m", "invoice_api"],
+            "python -m invoice_api",
+            id="posix",
         ),
         pytest.param(
-            '"C:\\Program Files\\Python311\\python.exe" -u -m callback_receiver',
-            "python.exe -u -m callback_receiver",
-            id="windows-quoted",
+            ["C:\\Program Files\\Python311\\python.exe", "-m", "callback_receiver"],
+            "python.exe -m callback_receiver",
+            id="windows-with-space",
         ),
-        pytest.param("python -m invoice_api", "python -m invoice_api", id="bare"),
+        pytest.param(
+            ["python", "-m", "invoice_api"], "python -m invoice_api", id="bare"
+        ),
+        pytest.param([], "command line unknown", id="unknown"),
     ],
 )
-def test_show_command_by_program_name(command: str, expected: str) -> None:
+def test_show_command_by_program_name(command: list[str], expected: str) -> None:
     """A command line is reported with its program's file name only."""
     assert shown(command) == expected
 
 
-def test_parse_netstat_finds_listeners_in_any_language() -> None:
-    """Listening rows are found by their foreign port 0, whatever the state says."""
-    rows = [
-        "",
-        "Active Connections",
-        "",
-        "  Proto  Local Address      Foreign Address    State        PID",
-        "  TCP    0.0.0.0:135        0.0.0.0:0          LISTENING    1024",
-        "  TCP    127.0.0.1:8000     0.0.0.0:0          ABH\u00d6REN      5140",
-        "  TCP    127.0.0.1:8000     127.0.0.1:53211    ESTABLISHED  5140",
-        "  TCP    127.0.0.1:53211    127.0.0.1:8000     ESTABLISHED  7000",
-        "  TCP    [::]:8000          [::]:0             LISTENING    5141",
-        "  TCP    127.0.0.1:18000    0.0.0.0:0          LISTENING    9999",
-        "  UDP    0.0.0.0:8000       *:*                             4321",
-    ]
-    output = "\r\n".join(rows)
+def test_release_port_kills_server_that_ignores_terminate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A kit server still running after terminate() is killed, and the port freed."""
+    monkeypatch.setattr(stop_demo, "STOP_WAIT", 2.0)
+    port = free_port()
 
-    assert parse_netstat(output, 8000) == [5140, 5141]
+    with stand_in_server(port, "stubborn") as server:
+        code, lines = release_port(port)
+
+    assert code == stop_demo.FREE
+    assert len(lines) == 1
+    assert lines[0].startswith(f"port {port}: stopped PID {server.pid} (")
+    assert lines[0].endswith(f" -m invoice_api {port} stubborn)")
+    assert not _listening(port)
+
+
+def test_release_port_reports_server_it_may_not_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A kit server this user may not stop is named with exit code 4."""
+    monkeypatch.setattr(psutil.Process, "terminate", _deny)
+    port = free_port()
+
+    with stand_in_server(port, "polite") as server:
+        code, lines = release_port(port)
+        still_running = server.poll() is None
+
+    assert code == stop_demo.NOT_STOPPED
+    assert lines == [f"port {port}: not allowed to stop PID {server.pid}"]
+    assert still_running
+
+
+def test_release_port_reports_listener_hidden_from_user(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A listener whose process this user cannot see gives exit code 3."""
+    port = free_port()
+    hidden = SimpleNamespace(
+        pid=None, status=psutil.CONN_LISTEN, laddr=SimpleNamespace(port=port)
+    )
+    monkeypatch.setattr(psutil, "net_connections", lambda kind: [hidden])
+
+    code, lines = release_port(port)
+
+    assert code == stop_demo.UNKNOWN_OWNER
+    assert lines == [
+        f"port {port}: in use by a process this user cannot see; "
+        "run this again as that process's user or as administrator"
+    ]
+
+
+def test_release_port_finds_own_listener_without_system_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where only root sees every socket (macOS), this user's listeners are found."""
+    monkeypatch.setattr(psutil, "net_connections", _deny)
+
+    with socket.create_server(("127.0.0.1", 0)) as holder:
+        port = holder.getsockname()[1]
+        code, lines = release_port(port)
+
+    assert code == stop_demo.OTHER_PROGRAM
+    assert lines[0].startswith(f"port {port}: PID {os.getpid()} (")
+    assert lines[0].endswith(") is not a kit server; left running")
+
+
+def test_main_reports_lookup_the_system_refuses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An error from psutil is one line for that port, with exit code 3."""
+
+    def fail(kind: str) -> None:
+        raise psutil.Error()
+
+    monkeypatch.setattr(psutil, "net_connections", fail)
+    port = free_port()
+
+    code = stop_demo.main(["--port", str(port)])
+
+    assert code == stop_demo.UNKNOWN_OWNER
+    assert capsys.readouterr().out == (
+        f"port {port}: cannot tell which process holds it (psutil.Error())\n"
+    )
 
 
 def _listening(port: int) -> bool:
@@ -226,9 +321,11 @@ def _listening(port: int) -> bool:
 
 def _kill_if_left(pid: int) -> None:
     # Only while the PID is still one of ours: a reused PID is left alone.
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        if is_kit_server(command.decode("utf-8", "replace")):
-            os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+    with contextlib.suppress(psutil.Error):
+        process = psutil.Process(pid)
+        if is_kit_server(process.cmdline()):
+            process.kill()
+
+
+def _deny(*args: object, **kwargs: object) -> None:
+    raise psutil.AccessDenied()

@@ -1,0 +1,99 @@
+"""
+Tests of the receiver's start-up port check: what it says about a port it cannot have.
+"""
+
+import errno
+import os
+import socket
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import psutil
+import pytest
+
+from callback_receiver.port_check import listen_problem
+from tests.servers import free_port
+
+
+@pytest.fixture
+def held_port() -> Iterator[int]:
+    """
+    A loopback port that this test process listens on.
+    """
+    with socket.create_server(("127.0.0.1", 0)) as holder:
+        yield holder.getsockname()[1]
+
+
+def deny(*args: object, **kwargs: object) -> None:
+    """
+    Answer as psutil does where the system refuses to tell.
+    """
+    raise psutil.AccessDenied()
+
+
+def test_listen_problem_accepts_free_port() -> None:
+    """A port nothing listens on is no problem."""
+    assert listen_problem("127.0.0.1", free_port()) is None
+
+
+def test_listen_problem_names_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port the system refuses (WinError 10013) is named, with the setting."""
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        raise PermissionError(errno.EACCES, "access forbidden")
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+
+    problem = listen_problem("127.0.0.1", 8001)
+
+    assert problem == (
+        "cannot listen on 127.0.0.1:8001: access forbidden; "
+        "set CALLBACK_RECEIVER_PORT to another port"
+    )
+
+
+def test_listen_problem_names_owner_without_system_view(
+    held_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where only root sees every socket (macOS), the user's own listener is named."""
+    monkeypatch.setattr(psutil, "net_connections", deny)
+
+    problem = listen_problem("127.0.0.1", held_port)
+
+    assert problem is not None
+    assert problem.startswith(
+        f"port {held_port} is already in use by PID {os.getpid()} ("
+    )
+    assert problem.endswith(
+        "which is not a kit server; stop it, or set "
+        "CALLBACK_RECEIVER_PORT to a free port"
+    )
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        pytest.param("pid", id="another-users-socket"),
+        pytest.param("command", id="command-line-denied"),
+    ],
+)
+def test_listen_problem_leaves_hidden_owner_unnamed(
+    held_port: int, hidden: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener the system will not name gets the general advice."""
+    listener = SimpleNamespace(
+        pid=None, status=psutil.CONN_LISTEN, laddr=SimpleNamespace(port=held_port)
+    )
+    if hidden == "pid":
+        monkeypatch.setattr(psutil, "net_connections", lambda kind: [listener])
+    else:
+        monkeypatch.setattr(psutil.Process, "cmdline", deny)
+
+    problem = listen_problem("127.0.0.1", held_port)
+
+    assert problem == (
+        f"port {held_port} is already in use by a process this system does not "
+        "name; if it is a kit server left running, stop it with: "
+        "uv run python scripts/stop_demo.py; otherwise set CALLBACK_RECEIVER_PORT to a "
+        "free port"
+    )
