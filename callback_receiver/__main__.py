@@ -19,6 +19,10 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 CONTROL_ESCAPES = {
     code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]
 }
+# ... and the bidirectional controls that make a line read differently than it is.
+CONTROL_ESCAPES |= {
+    code: f"\\u{code:04x}" for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
 
 
 class ControlCharacterFilter(logging.Filter):

@@ -17,6 +17,10 @@ from invoice_api.settings import ApiSettings
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # C0 and C1 control characters: line breaks, ANSI escapes, NUL ...
 CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
+# ... and the bidirectional controls that make a line read differently than it is.
+CONTROL_ESCAPES |= {
+    code: f"\\u{code:04x}" for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
 
 
 class SingleLineFilter(logging.Filter):

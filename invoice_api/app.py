@@ -107,7 +107,7 @@ def _log_started(settings: ApiSettings) -> None:
     logger.info(
         "api.callback_allowlist entries=%s hint=%s",
         ",".join(settings.callback_allowlist) or "-",
-        "these may be called back although not public; all else must be",
+        "only these may be called back without being public addresses",
     )
     logger.info(
         "api.started host=%s port=%s database_url=%s",

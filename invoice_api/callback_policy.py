@@ -19,12 +19,12 @@ CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # The properties that make an address unfit for a callback, most telling first.
 REFUSED_KINDS = (
-    ("is_unspecified", "unspecified"),
-    ("is_loopback", "loopback"),
-    ("is_link_local", "link-local"),
-    ("is_multicast", "multicast"),
-    ("is_reserved", "reserved"),
-    ("is_private", "private"),
+    ("is_unspecified", "an unspecified address"),
+    ("is_loopback", "a loopback address"),
+    ("is_link_local", "a link-local address"),
+    ("is_multicast", "a multicast address"),
+    ("is_reserved", "a reserved address"),
+    ("is_private", "a private address"),
 )
 
 
@@ -88,13 +88,13 @@ def refusal(address: IPAddress) -> str | None:
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         inner = refusal(embedded)
-        return None if inner is None else f"an IPv6 form of a {inner}"
+        return None if inner is None else f"an IPv6 form of {inner}"
 
     if address in CARRIER_GRADE_NAT:
         return "a carrier-grade NAT address"
     for attribute, kind in REFUSED_KINDS:
         if getattr(address, attribute):
-            return f"a {kind} address"
+            return kind
     return None if address.is_global else "not a globally reachable address"
 
 

@@ -62,7 +62,7 @@ async def list_deliveries(
     status_code=202,
     responses={
         404: {"description": "No such delivery"},
-        409: {"description": "The delivery is not delivered or failed yet"},
+        409: {"description": "The delivery is not due yet, or being sent"},
     },
 )
 async def redeliver_delivery(
@@ -72,8 +72,9 @@ async def redeliver_delivery(
     settings: Annotated[ApiSettings, Depends(get_settings)],
 ) -> Delivery:
     """
-    Send a delivered or failed callback again: same `webhook-id`, same body, a fresh
-    set of attempts. Receivers that deduplicate will acknowledge it without effect.
+    Send a delivered or failed callback again, or a pending one now: same
+    `webhook-id`, same body, a fresh set of attempts. Receivers that deduplicate
+    acknowledge a repeat without effect.
     """
     try:
         await Outbox(store.engine).redeliver(webhook_id, settings.attempts, time.time())

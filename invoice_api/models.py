@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Text without C0/C1 control characters (line breaks, NUL, ANSI escapes).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"
 PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 # What the validators below accept, stated for OpenAPI (pydantic's own is wider).
 TOTAL_SCHEMA: dict[str, Any] = {
@@ -43,8 +45,8 @@ def _refuse_surrogates(value: str) -> str:
 
 def _check_plain_decimal(value: Any) -> Any:
     # Decimal() alone would take "1_000", "1E+2" and full-width digits.
-    if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value.strip()):
-        raise ValueError("must be a plain decimal such as 12500 or 19.99")
+    if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value):
+        raise ValueError("must be a plain decimal of 0 or more, such as 12500 or 19.99")
     return value
 
 
@@ -56,7 +58,9 @@ def _normalise(value: Decimal) -> Decimal:
 def _text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str,
-        StringConstraints(min_length=min_length, max_length=max_length),
+        StringConstraints(
+            min_length=min_length, max_length=max_length, pattern=NO_CONTROLS
+        ),
         AfterValidator(_refuse_surrogates),
     ]
 

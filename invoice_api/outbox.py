@@ -12,7 +12,8 @@ from invoice_api.tables import attempts, deliveries
 
 _PENDING = deliveries.c.status == "pending"
 _DELIVERING = deliveries.c.status == "delivering"
-REDELIVERABLE = ("delivered", "failed")
+# A pending delivery may be hurried too: its next attempt is then due at once.
+REDELIVERABLE = ("delivered", "failed", "pending")
 
 
 class DeliveryNotFoundError(LookupError):
@@ -31,8 +32,8 @@ class DeliveryBusyError(Exception):
 
     def __init__(self, webhook_id: str, status: str) -> None:
         super().__init__(
-            f"delivery {webhook_id!r} is {status}; only a delivered or failed "
-            "delivery can be redelivered"
+            f"delivery {webhook_id!r} is {status}; only a delivered, failed or "
+            "pending delivery can be redelivered"
         )
 
 
@@ -158,7 +159,7 @@ class Outbox:
 
     async def redeliver(self, webhook_id: str, attempts: int, now: float) -> None:
         """
-        Make a delivered or failed delivery due again: same webhook id, same body.
+        Make a delivered, failed or pending delivery due now: same id and body.
         """
         async with self._engine.begin() as conn:
             status = (

@@ -19,6 +19,7 @@ from invoice_api.callbacks import invoice_callback_router
 from invoice_api.dependencies import get_payments, get_policy, get_settings, get_store
 from invoice_api.models import (
     ID_PATTERN,
+    CallbackSummary,
     Invoice,
     InvoiceAccepted,
     InvoiceEvent,
@@ -82,7 +83,10 @@ async def create_invoice(
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
     payments.ticker.wake()
-    _log_received(invoice, summary.webhook_id if summary else None, callback_url)
+    if callback is not None and summary is not None:
+        _log_scheduled(invoice, summary, callback, callback_url)
+    else:
+        _log_received(invoice, None)
     return InvoiceAccepted(invoice_id=invoice.id, callback=summary)
 
 
@@ -127,9 +131,7 @@ def _new_callback(invoice: Invoice, callback_url: str, attempts: int) -> NewCall
     )
 
 
-def _log_received(
-    invoice: Invoice, webhook_id: str | None, callback_url: str | None
-) -> None:
+def _log_received(invoice: Invoice, webhook_id: str | None) -> None:
     logger.info(
         "invoice.received invoice_id=%s webhook_id=%s customer=%s total=%s",
         invoice.id,
@@ -137,10 +139,28 @@ def _log_received(
         invoice.customer,
         invoice.total,
     )
-    if webhook_id is not None:
+
+
+def _log_scheduled(
+    invoice: Invoice,
+    summary: CallbackSummary,
+    callback: NewCallback,
+    callback_url: str | None,
+) -> None:
+    # The store keeps the first webhook id; another one means a repeat.
+    if summary.webhook_id != callback.webhook_id:
         logger.info(
-            "callback.scheduled invoice_id=%s webhook_id=%s callback_url=%s",
+            "invoice.repeated invoice_id=%s webhook_id=%s status=%s",
             invoice.id,
-            webhook_id,
-            callback_url,
+            summary.webhook_id,
+            summary.status,
         )
+        return
+
+    _log_received(invoice, summary.webhook_id)
+    logger.info(
+        "callback.scheduled invoice_id=%s webhook_id=%s callback_url=%s",
+        invoice.id,
+        summary.webhook_id,
+        callback_url,
+    )

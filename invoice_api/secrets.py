@@ -4,6 +4,7 @@
 Give the same value to INVOICE_API_WEBHOOK_SECRET and CALLBACK_RECEIVER_WEBHOOK_SECRET.
 """
 
+import argparse
 import base64
 import secrets
 import sys
@@ -20,4 +21,5 @@ def new_secret() -> str:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.strip().splitlines()[0]).parse_args()
     sys.stdout.write(new_secret() + "\n")

@@ -89,16 +89,17 @@ class ApiSettings(BaseSettings):
     @field_validator("webhook_secret")
     @classmethod
     def _check_secret(cls, value: str) -> str:
-        return check_secret(value, "webhook_secret")
+        return check_secret(value)
 
     @field_validator("previous_webhook_secrets")
     @classmethod
     def _check_previous(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_secret(item, "previous_webhook_secrets") for item in value)
+        return tuple(check_secret(item) for item in value)
 
     @model_validator(mode="after")
     def _refuse_demo_secret_off_loopback(self) -> Self:
-        if self.webhook_secret == DEMO_SECRET and not is_loopback(self.host):
+        secrets = (self.webhook_secret, *self.previous_webhook_secrets)
+        if DEMO_SECRET in secrets and not is_loopback(self.host):
             raise ValueError(
                 f"host {self.host!r} is not loopback: set INVOICE_API_WEBHOOK_SECRET "
                 "to a secret of your own instead of the demo secret"
@@ -128,20 +129,22 @@ class ApiSettings(BaseSettings):
         return self
 
 
-def check_secret(value: str, field: str) -> str:
+def check_secret(value: str) -> str:
     """
-    Return a `whsec_` secret if it decodes to enough bytes; never echo it in errors.
+    Return a `whsec_` secret in its canonical spelling, so that two spellings of one
+    key compare equal; refuse one that is malformed or short, never echoing it.
     """
+    if not value.startswith(SECRET_PREFIX):
+        raise ValueError("a secret must start with 'whsec_'")
     try:
-        decoded = base64.b64decode(value.removeprefix(SECRET_PREFIX), validate=True)
+        key = base64.b64decode(value.removeprefix(SECRET_PREFIX), validate=True)
     except ValueError as exc:
-        raise ValueError(f"{field}: the part after 'whsec_' is not base64") from exc
-    if len(decoded) < MIN_SECRET_BYTES:
+        raise ValueError("the part after 'whsec_' is not base64") from exc
+    if len(key) < MIN_SECRET_BYTES:
         raise ValueError(
-            f"{field}: a secret of {len(decoded)} bytes; at least "
-            f"{MIN_SECRET_BYTES} are needed"
+            f"a secret of {len(key)} bytes; at least {MIN_SECRET_BYTES} are needed"
         )
-    return value
+    return SECRET_PREFIX + base64.b64encode(key).decode("ascii")
 
 
 def is_loopback(host: str) -> bool:

@@ -76,7 +76,9 @@ def _base_url(value: str) -> str:
 def _seconds(value: str) -> float:
     seconds = float(value)
     if not 0 < seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 3600 seconds")
+        raise argparse.ArgumentTypeError(
+            f"{value} must be more than 0 and at most 3600 seconds"
+        )
     return seconds
 
 

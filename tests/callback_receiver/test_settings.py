@@ -69,7 +69,10 @@ def test_refuse_implicit_failure_mode_off_loopback() -> None:
 @pytest.mark.parametrize(
     ("secret", "reason"),
     [
-        pytest.param("", "0 bytes", id="empty"),
+        pytest.param("", "start with", id="empty"),
+        pytest.param(
+            "aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ=", "start with", id="no-prefix"
+        ),
         pytest.param("whsec_", "0 bytes", id="prefix-only"),
         pytest.param("whsec_a", "not base64", id="bad-base64"),
         pytest.param("whsec_c2hvcnQ=", "5 bytes", id="too-short"),
@@ -160,3 +163,15 @@ def test_read_settings_rotation_and_tolerance(monkeypatch: pytest.MonkeyPatch) -
 
     assert settings.previous_webhook_secrets == (SECRET,)
     assert settings.timestamp_tolerance == 60
+
+
+def test_refuse_demo_secret_as_previous_off_loopback() -> None:
+    """Off loopback the demo secret is refused among the previous secrets too."""
+    with pytest.raises(ValidationError, match="demo secret"):
+        ReceiverSettings(
+            _env_file=None,
+            host="0.0.0.0",
+            webhook_secret=SECRET,
+            previous_webhook_secrets=(DEMO_SECRET,),
+            failure_mode_enabled=False,
+        )

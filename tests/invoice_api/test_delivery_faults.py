@@ -327,3 +327,23 @@ def test_deliver_callback_logs_retry_at_warning(
     assert line.levelno == logging.WARNING
     assert f"invoice_id=inv-1 webhook_id={webhook_id} attempt=1" in line.getMessage()
     assert "outcome='500'" in line.getMessage()
+
+
+def test_redeliver_pending_callback_now(
+    api_settings: ApiSettings, recorder: tuple[Recorder, str]
+) -> None:
+    """A delivery parked by a long Retry-After can be sent at once by redeliver."""
+    record, receiver = recorder
+    record.statuses.append(503)
+    record.retry_after = "3600"
+    patient = api_settings.model_copy(update={"wait_max": 86400.0})
+
+    with serve(create_app(patient)) as api:
+        webhook_id = send(api, f"{receiver}/callback")
+        wait_for(lambda: callback(api)["attempts"])
+        response = httpx.post(f"{api}/deliveries/{webhook_id}/redeliver")
+        found = wait_for(lambda: settled(api))
+
+    assert response.status_code == 202
+    assert found["status"] == "delivered"
+    assert [a["status_code"] for a in found["attempts"]] == [503, 200]

@@ -2,6 +2,7 @@
 Tests of `python -m invoice_api` as a process, the way honcho starts it.
 """
 
+import logging
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from invoice_api.__main__ import SingleLineFilter
 from tests.servers import ROOT, free_port, run_module, wait_for
 
 
@@ -75,19 +77,29 @@ def test_main_survives_console_without_utf8(tmp_path: Path) -> None:
 
 
 def test_main_escapes_control_characters_in_logs(tmp_path: Path) -> None:
-    """A line break or ANSI escape in a value cannot split or colour a log line."""
+    """A bidirectional override in a value is escaped, and cannot reorder a line."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    invoice = {"id": "inv-ctl", "customer": "a\nINFO forged \x1b[31mred", "total": 1}
+    invoice = {"id": "inv-ctl", "customer": "a\u202eb\u2066c", "total": 1}
 
     with run_module("invoice_api", api_env(tmp_path, port), url, tmp_path / "log"):
         accepted = httpx.post(f"{url}/invoices/", json=invoice)
 
-    lines = (tmp_path / "log").read_text("utf-8").splitlines()
+    log = (tmp_path / "log").read_text("utf-8")
     assert accepted.status_code == 202
-    assert any("customer=a\\x0aINFO forged \\x1b[31mred" in line for line in lines)
-    assert not any(line.startswith("INFO forged") for line in lines)
-    assert "\x1b" not in "".join(lines)
+    assert "customer=a\\u202eb\\u2066c" in log
+    assert "\u202e" not in log
+
+
+def test_single_line_filter_escapes_line_breaks() -> None:
+    """A line break, NUL or ANSI escape in a log value is written as \\xNN."""
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "a=%s", ("1\nINFO forged\x00\x1b[31m",), None
+    )
+
+    SingleLineFilter().filter(record)
+
+    assert record.getMessage() == "a=1\\x0aINFO forged\\x00\\x1b[31m"
 
 
 def test_main_names_leftover_server_on_its_port(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 Tests of the invoice API's path operations, on a real server.
 """
 
+import logging
 import time
 from typing import Any
 
@@ -99,6 +100,9 @@ def test_create_invoice_keeps_total_exact(api: str, total: Any, kept: str) -> No
         pytest.param({**INVOICE, "total": "1_000"}, "total", "plain", id="underscore"),
         pytest.param({**INVOICE, "total": "１２３"}, "total", "plain", id="fullwidth"),
         pytest.param({**INVOICE, "total": "1E+2"}, "total", "plain", id="exponent"),
+        pytest.param({**INVOICE, "total": " 100 "}, "total", "plain", id="spaces"),
+        pytest.param({**INVOICE, "customer": "a\x00b"}, "customer", "match", id="nul"),
+        pytest.param({**INVOICE, "title": "a\nb"}, "title", "match", id="newline"),
         pytest.param({**INVOICE, "total": 1e13}, "total", "digits", id="too-big"),
         pytest.param(
             {**INVOICE, "callback_url": "http://127.0.0.1:8001/callback"},
@@ -244,3 +248,17 @@ def test_create_invoice_echoes_bad_value_briefly(api: str) -> None:
     assert response.status_code == 422
     assert error["loc"] == ["body", "customer"]
     assert len(error["input"]) == 103
+
+
+def test_create_invoice_repeat_logs_repeat(
+    api: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A repeated invoice is logged as a repeat, not scheduled a second time."""
+    caplog.set_level(logging.INFO, logger="invoice_api")
+    post_invoice(api, INVOICE, "http://127.0.0.1:9/callback")
+
+    post_invoice(api, INVOICE, "http://127.0.0.1:9/callback")
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("callback.scheduled" in message for message in messages) == 1
+    assert sum("invoice.repeated invoice_id=invoice123" in m for m in messages) == 1

@@ -26,3 +26,18 @@ def test_secrets_command_prints_usable_secret() -> None:
     assert runs[0] != runs[1]
     assert all(secret.startswith("whsec_") for secret in runs)
     assert ApiSettings(_env_file=None, webhook_secret=runs[0]).webhook_secret == runs[0]
+
+
+def test_secrets_command_answers_help() -> None:
+    """--help describes the command instead of printing a secret."""
+    result = subprocess.run(
+        [sys.executable, "-m", "invoice_api.secrets", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 0
+    assert "whsec_" in result.stdout
+    assert "usage:" in result.stdout

@@ -103,7 +103,10 @@ def test_settings_refuse_lease_shorter_than_timeout() -> None:
 @pytest.mark.parametrize(
     ("secret", "reason"),
     [
-        pytest.param("", "0 bytes", id="empty"),
+        pytest.param("", "start with", id="empty"),
+        pytest.param(
+            "aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ=", "start with", id="no-prefix"
+        ),
         pytest.param("whsec_", "0 bytes", id="prefix-only"),
         pytest.param("whsec_not*base64!", "not base64", id="not-base64"),
         pytest.param("whsec_c2hvcnQ=", "5 bytes", id="too-short"),
@@ -115,3 +118,15 @@ def test_settings_refuse_unusable_secret(secret: str, reason: str) -> None:
         ApiSettings(_env_file=None, webhook_secret=secret)
 
     assert f"'{secret}'" not in str(caught.value)
+
+
+def test_settings_refuse_demo_secret_as_previous_off_loopback() -> None:
+    """Off loopback the demo secret is refused among the previous secrets too."""
+    with pytest.raises(ValidationError, match="demo secret"):
+        ApiSettings(
+            _env_file=None,
+            host="0.0.0.0",
+            webhook_secret=OWN_SECRET,
+            previous_webhook_secrets=(DEMO_SECRET,),
+            callback_allowlist=(),
+        )

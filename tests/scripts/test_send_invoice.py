@@ -106,7 +106,9 @@ def test_send_invoice_reports_missing_callback(api: str, receiver: str) -> None:
     [
         pytest.param(["--api", "notaurl"], "not an http:// or https:// URL", id="api"),
         pytest.param(["--receiver", "ftp://x"], "not an http://", id="receiver"),
-        pytest.param(["--timeout", "0"], "not between 0 and 3600", id="timeout-zero"),
+        pytest.param(
+            ["--timeout", "0"], "more than 0 and at most 3600", id="timeout-zero"
+        ),
         pytest.param(["--timeout", "soon"], "soon", id="timeout-text"),
     ],
 )
