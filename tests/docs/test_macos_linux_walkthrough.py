@@ -19,7 +19,7 @@ from tests.servers import ROOT, free_port, wait_for
 
 WALKTHROUGH = ROOT / "docs" / "macos-linux.md"
 PROJECT_FILES = ("Procfile", ".env.example", "examples", "scripts")
-PACKAGES = ("invoice_api", "callback_receiver")
+PACKAGES = ("invoice_api", "callback_receiver", "kit_process")
 # Commands left out, each with its reason: none of them may run in a test.
 NOT_RUN = {
     "curl -LsSf https://astral.sh/": "downloads and installs uv",

@@ -2,7 +2,6 @@
 Tests of `python -m invoice_api` as a process, the way honcho starts it.
 """
 
-import logging
 import os
 import socket
 import subprocess
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import httpx
 
-from invoice_api.__main__ import SingleLineFilter
 from tests.servers import ROOT, free_port, run_module, wait_for
 
 
@@ -89,17 +87,6 @@ def test_main_escapes_control_characters_in_logs(tmp_path: Path) -> None:
     assert accepted.status_code == 202
     assert "customer=a\\u202eb\\u2066c" in log
     assert "\u202e" not in log
-
-
-def test_single_line_filter_escapes_line_breaks() -> None:
-    """A line break, NUL or ANSI escape in a log value is written as \\xNN."""
-    record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1, "a=%s", ("1\nINFO forged\x00\x1b[31m",), None
-    )
-
-    SingleLineFilter().filter(record)
-
-    assert record.getMessage() == "a=1\\x0aINFO forged\\x00\\x1b[31m"
 
 
 def test_main_names_leftover_server_on_its_port(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """
-Tests of the receiver's start-up port check: what it says about a port it cannot have.
+Tests of the API's start-up port check: what it says about a port it cannot have.
 """
 
 import errno
@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import psutil
 import pytest
 
-from callback_receiver.port_check import listen_problem
+from kit_process.port_check import listen_problem
 from tests.servers import free_port
 
 
@@ -33,7 +33,7 @@ def deny(*args: object, **kwargs: object) -> None:
 
 def test_listen_problem_accepts_free_port() -> None:
     """A port nothing listens on is no problem."""
-    assert listen_problem("127.0.0.1", free_port()) is None
+    assert listen_problem("127.0.0.1", free_port(), "INVOICE_API_PORT") is None
 
 
 def test_listen_problem_names_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,11 +44,11 @@ def test_listen_problem_names_forbidden_port(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(socket.socket, "bind", refuse)
 
-    problem = listen_problem("127.0.0.1", 8001)
+    problem = listen_problem("127.0.0.1", 8000, "INVOICE_API_PORT")
 
     assert problem == (
-        "cannot listen on 127.0.0.1:8001: access forbidden; "
-        "set CALLBACK_RECEIVER_PORT to another port"
+        "cannot listen on 127.0.0.1:8000: access forbidden; "
+        "set INVOICE_API_PORT to another port"
     )
 
 
@@ -58,15 +58,14 @@ def test_listen_problem_names_owner_without_system_view(
     """Where only root sees every socket (macOS), the user's own listener is named."""
     monkeypatch.setattr(psutil, "net_connections", deny)
 
-    problem = listen_problem("127.0.0.1", held_port)
+    problem = listen_problem("127.0.0.1", held_port, "INVOICE_API_PORT")
 
     assert problem is not None
     assert problem.startswith(
         f"port {held_port} is already in use by PID {os.getpid()} ("
     )
     assert problem.endswith(
-        "which is not a kit server; stop it, or set "
-        "CALLBACK_RECEIVER_PORT to a free port"
+        "which is not a kit server; stop it, or set INVOICE_API_PORT to a free port"
     )
 
 
@@ -89,11 +88,11 @@ def test_listen_problem_leaves_hidden_owner_unnamed(
     else:
         monkeypatch.setattr(psutil.Process, "cmdline", deny)
 
-    problem = listen_problem("127.0.0.1", held_port)
+    problem = listen_problem("127.0.0.1", held_port, "INVOICE_API_PORT")
 
     assert problem == (
         f"port {held_port} is already in use by a process this system does not "
         "name; if it is a kit server left running, stop it with: "
-        "uv run python scripts/stop_demo.py; otherwise set CALLBACK_RECEIVER_PORT to a "
+        "uv run python scripts/stop_demo.py; otherwise set INVOICE_API_PORT to a "
         "free port"
     )

@@ -1,7 +1,5 @@
 """
-Why the API cannot listen on its port: a refused address, or who holds it.
-
-The receiver has its own copy: the two packages share no code.
+Why a server cannot listen on its port: a refused address, or who holds it.
 """
 
 import errno
@@ -16,18 +14,19 @@ STOP_COMMAND = "uv run python scripts/stop_demo.py"
 KIT_MODULES = {"invoice_api", "callback_receiver"}
 
 
-def listen_problem(host: str, port: int) -> str | None:
+def listen_problem(host: str, port: int, setting: str) -> str | None:
     """
-    Why the API cannot listen on host:port now, or None when it can.
+    Why a server cannot listen on host:port now, or None when it can; `setting` is
+    the variable that moves it elsewhere (INVOICE_API_PORT ...).
     """
     try:
         _try_bind(host, port)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", 0) == 10048:
-            return _in_use_message(port)
+            return _in_use_message(port, setting)
         return (
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-            "set INVOICE_API_PORT to another port"
+            f"set {setting} to another port"
         )
     return None
 
@@ -50,13 +49,13 @@ def _try_bind(host: str, port: int) -> None:
                     raise
 
 
-def _in_use_message(port: int) -> str:
+def _in_use_message(port: int, setting: str) -> str:
     owner = _port_owner(port)
     if owner is None:
         return (
             f"port {port} is already in use by a process this system does not "
             f"name; if it is a kit server left running, stop it with: {STOP_COMMAND}"
-            "; otherwise set INVOICE_API_PORT to a free port"
+            f"; otherwise set {setting} to a free port"
         )
 
     pid, command = owner
@@ -67,7 +66,7 @@ def _in_use_message(port: int) -> str:
         )
     return (
         f"port {port} is already in use by PID {pid} ({_shown(command)}), which "
-        "is not a kit server; stop it, or set INVOICE_API_PORT to a free port"
+        f"is not a kit server; stop it, or set {setting} to a free port"
     )
 
 
