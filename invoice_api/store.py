@@ -118,7 +118,15 @@ class Store:
                     )
         except IntegrityError:
             return await self._existing_invoice(row)
-        return await self.callback_summary(invoice.id)
+
+        # Just written: no need to read it back.
+        if callback is None:
+            return None
+        return CallbackSummary(
+            webhook_id=callback.webhook_id,
+            target_url=callback.target_url,
+            status="scheduled",
+        )
 
     async def _existing_invoice(self, row: dict[str, Any]) -> CallbackSummary | None:
         async with self.engine.connect() as conn:
