@@ -36,7 +36,7 @@ class KitTuning:
         settings = {
             "HOST": "127.0.0.1",
             "PORT": "{port}",
-            "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+            "DATABASE_URL": f"sqlite:///{database}",
             "PAYMENT_DELAY": "0",
             "CONCURRENCY": str(self.concurrency),
             "PER_HOST": str(self.per_host),

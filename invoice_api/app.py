@@ -87,7 +87,7 @@ def _build_dispatcher(
         connections=settings.concurrency,
     )
     return Dispatcher(
-        Outbox(store.engine),
+        Outbox(store.database),
         sender,
         retry_policy,
         concurrency=settings.concurrency,

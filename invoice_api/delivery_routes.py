@@ -34,9 +34,9 @@ async def list_invoice_deliveries(
     """
     Every delivery of an invoice's callbacks, with each attempt and the next one due.
     """
-    if await history.read_invoice(store.engine, invoice_id) is None:
+    if await history.read_invoice(store.database, invoice_id) is None:
         raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
-    return await history.read_deliveries(store.engine, invoice_id)
+    return await history.read_deliveries(store.database, invoice_id)
 
 
 @router.get("/deliveries")
@@ -49,7 +49,7 @@ async def list_deliveries(
     """
     Deliveries, most recently changed first; `status=failed` lists the dead letters.
     """
-    found = await history.list_deliveries(store.engine, status, limit + 1, offset)
+    found = await history.list_deliveries(store.database, status, limit + 1, offset)
 
     more = len(found) > limit
     return DeliveryPage(
@@ -77,14 +77,16 @@ async def redeliver_delivery(
     acknowledge a repeat without effect.
     """
     try:
-        await Outbox(store.engine).redeliver(webhook_id, settings.attempts, time.time())
+        await Outbox(store.database).redeliver(
+            webhook_id, settings.attempts, time.time()
+        )
     except DeliveryNotFoundError as exc:
         raise HTTPException(404, detail=str(exc)) from exc
     except DeliveryBusyError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
     dispatcher.ticker.wake()
-    delivery = await history.read_delivery(store.engine, webhook_id)
+    delivery = await history.read_delivery(store.database, webhook_id)
     assert delivery is not None
     logger.info(
         "callback.redelivery_requested invoice_id=%s webhook_id=%s",

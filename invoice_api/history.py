@@ -8,27 +8,57 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import ColumnElement, Connection, Select, select, true
 
+from invoice_api.database import Database
 from invoice_api.models import Attempt, Delivery, DeliveryStatus, InvoiceView
 from invoice_api.tables import attempts, deliveries, invoices
 
 _NEWEST_FIRST = (deliveries.c.updated_at.desc(), deliveries.c.webhook_id.desc())
 
 
-async def read_invoice(engine: AsyncEngine, invoice_id: str) -> InvoiceView | None:
+async def read_invoice(database: Database, invoice_id: str) -> InvoiceView | None:
     """
     Return the invoice `invoice_id` with its callback's history, or None if unknown.
     """
-    async with engine.connect() as conn:
-        invoice = (
-            await conn.execute(select(invoices).where(invoices.c.id == invoice_id))
-        ).one_or_none()
-        found = await _deliveries(conn, deliveries.c.invoice_id == invoice_id)
+    return await database.run(lambda conn: _invoice(conn, invoice_id))
 
+
+async def read_deliveries(database: Database, invoice_id: str) -> list[Delivery]:
+    """
+    Every delivery of one invoice, newest first.
+    """
+    where = deliveries.c.invoice_id == invoice_id
+    return await database.run(lambda conn: _deliveries(conn, where))
+
+
+async def read_delivery(database: Database, webhook_id: str) -> Delivery | None:
+    """
+    One delivery by its webhook id, or None.
+    """
+    where = deliveries.c.webhook_id == webhook_id
+    found = await database.run(lambda conn: _deliveries(conn, where))
+    return found[0] if found else None
+
+
+async def list_deliveries(
+    database: Database, status: DeliveryStatus | None, limit: int, offset: int
+) -> list[Delivery]:
+    """
+    Deliveries (of one status, or all), most recently changed first, one page.
+    """
+    where = true() if status is None else deliveries.c.status == status
+    return await database.run(lambda conn: _deliveries(conn, where, limit, offset))
+
+
+def _invoice(conn: Connection, invoice_id: str) -> InvoiceView | None:
+    invoice = conn.execute(
+        select(invoices).where(invoices.c.id == invoice_id)
+    ).one_or_none()
     if invoice is None:
         return None
+
+    found = _deliveries(conn, deliveries.c.invoice_id == invoice_id)
     return InvoiceView(
         **_without(invoice._mapping, "created_at", "paid_at", "pay_at", "total"),
         total=Decimal(invoice.total),
@@ -38,36 +68,8 @@ async def read_invoice(engine: AsyncEngine, invoice_id: str) -> InvoiceView | No
     )
 
 
-async def read_deliveries(engine: AsyncEngine, invoice_id: str) -> list[Delivery]:
-    """
-    Every delivery of one invoice, newest first.
-    """
-    async with engine.connect() as conn:
-        return await _deliveries(conn, deliveries.c.invoice_id == invoice_id)
-
-
-async def read_delivery(engine: AsyncEngine, webhook_id: str) -> Delivery | None:
-    """
-    One delivery by its webhook id, or None.
-    """
-    async with engine.connect() as conn:
-        found = await _deliveries(conn, deliveries.c.webhook_id == webhook_id)
-    return found[0] if found else None
-
-
-async def list_deliveries(
-    engine: AsyncEngine, status: DeliveryStatus | None, limit: int, offset: int
-) -> list[Delivery]:
-    """
-    Deliveries (of one status, or all), most recently changed first, one page.
-    """
-    where = true() if status is None else deliveries.c.status == status
-    async with engine.connect() as conn:
-        return await _deliveries(conn, where, limit=limit, offset=offset)
-
-
-async def _deliveries(
-    conn: AsyncConnection,
+def _deliveries(
+    conn: Connection,
     where: ColumnElement[bool],
     limit: int = 100,
     offset: int = 0,
@@ -79,14 +81,12 @@ async def _deliveries(
         .limit(limit)
         .offset(offset)
     )
-    rows = (await conn.execute(query)).all()
+    rows = conn.execute(query).all()
     ids = [row.webhook_id for row in rows]
-    tries = (
-        await conn.execute(
-            select(attempts)
-            .where(attempts.c.webhook_id.in_(ids))
-            .order_by(attempts.c.number)
-        )
+    tries = conn.execute(
+        select(attempts)
+        .where(attempts.c.webhook_id.in_(ids))
+        .order_by(attempts.c.number)
     ).all()
 
     by_delivery: defaultdict[str, list[Any]] = defaultdict(list)

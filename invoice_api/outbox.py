@@ -5,15 +5,26 @@ The callback outbox: claim due deliveries under a lease, record attempts, redeli
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
+from invoice_api.database import Batch, Database
 from invoice_api.tables import attempts, deliveries
 
 _PENDING = deliveries.c.status == "pending"
 _DELIVERING = deliveries.c.status == "delivering"
 # A pending delivery may be hurried too: its next attempt is then due at once.
 REDELIVERABLE = ("delivered", "failed", "pending")
+# Attempts recorded together at most.
+RECORD_BATCH = 256
 
 
 class DeliveryNotFoundError(LookupError):
@@ -66,13 +77,22 @@ class AttemptRecord:
     response_excerpt: str | None
 
 
+@dataclass(frozen=True)
+class _Result:
+    claim: Claim
+    attempt: AttemptRecord
+    status: str
+    next_attempt_at: float | None
+
+
 class Outbox:
     """
     Deliveries waiting to be sent; safe to share between processes.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._results = Batch(database, _record_all, limit=RECORD_BATCH)
 
     async def claim_due(
         self, now: float, limit: int, lease: float, busy_hosts: Collection[str] = ()
@@ -100,8 +120,7 @@ class Outbox:
             .values(status="delivering", lease_until=now + lease, updated_at=now)
             .returning(*_CLAIMED)
         )
-        async with self._engine.begin() as conn:
-            rows = (await conn.execute(claim)).all()
+        rows = await self._database.run(lambda conn: conn.execute(claim).all())
 
         return [
             Claim(
@@ -123,67 +142,32 @@ class Outbox:
 
         Returns False (and changes nothing) if the lease was lost meanwhile.
         """
-        async with self._engine.begin() as conn:
-            moved = await conn.execute(
-                update(deliveries)
-                .where(_held_by(claim))
-                .values(
-                    status=status,
-                    attempt_count=claim.number,
-                    attempts_left=claim.attempts_left - 1,
-                    next_attempt_at=next_attempt_at,
-                    lease_until=None,
-                    updated_at=attempt.started_at + attempt.duration_ms / 1000,
-                )
-            )
-            if moved.rowcount == 0:
-                return False
-            await conn.execute(
-                insert(attempts).values(
-                    webhook_id=claim.webhook_id, number=claim.number, **vars(attempt)
-                )
-            )
-        return True
+        return await self._results.submit(
+            _Result(claim, attempt, status, next_attempt_at)
+        )
 
     async def release(self, claims: Sequence[Claim], now: float) -> None:
         """
         Give back claims that were never sent (or cut short), due again at once.
         """
-        async with self._engine.begin() as conn:
+
+        def work(conn: Connection) -> None:
             for claim in claims:
-                await conn.execute(
+                conn.execute(
                     update(deliveries)
                     .where(_held_by(claim))
                     .values(status="pending", lease_until=None, next_attempt_at=now)
                 )
 
+        await self._database.run(work)
+
     async def redeliver(self, webhook_id: str, attempts: int, now: float) -> None:
         """
         Make a delivered, failed or pending delivery due now: same id and body.
         """
-        async with self._engine.begin() as conn:
-            status = (
-                await conn.execute(
-                    select(deliveries.c.status).where(
-                        deliveries.c.webhook_id == webhook_id
-                    )
-                )
-            ).scalar_one_or_none()
-            if status is None:
-                raise DeliveryNotFoundError(webhook_id)
-            if status not in REDELIVERABLE:
-                raise DeliveryBusyError(webhook_id, status)
-
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.webhook_id == webhook_id)
-                .values(
-                    status="pending",
-                    attempts_left=attempts,
-                    next_attempt_at=now,
-                    updated_at=now,
-                )
-            )
+        await self._database.run(
+            lambda conn: _redeliver(conn, webhook_id, attempts, now)
+        )
 
     async def next_due_at(self) -> float | None:
         """
@@ -191,13 +175,71 @@ class Outbox:
         """
         pending = select(func.min(deliveries.c.next_attempt_at)).where(_PENDING)
         leased = select(func.min(deliveries.c.lease_until)).where(_DELIVERING)
-        async with self._engine.connect() as conn:
-            times = [
-                (await conn.execute(pending)).scalar_one_or_none(),
-                (await conn.execute(leased)).scalar_one_or_none(),
+        times = await self._database.run(
+            lambda conn: [
+                conn.execute(pending).scalar_one_or_none(),
+                conn.execute(leased).scalar_one_or_none(),
             ]
+        )
         known = [moment for moment in times if moment is not None]
         return min(known, default=None)
+
+
+def _record_all(conn: Connection, results: list[_Result]) -> list[bool | Exception]:
+    """
+    Move each delivery on, unless its lease was lost; log the attempts that counted.
+    """
+    kept = [_move(conn, result) for result in results]
+    rows = [
+        {
+            "webhook_id": result.claim.webhook_id,
+            "number": result.claim.number,
+            **vars(result.attempt),
+        }
+        for result, moved in zip(results, kept, strict=True)
+        if moved
+    ]
+    if rows:
+        conn.execute(insert(attempts), rows)
+    return list(kept)
+
+
+def _move(conn: Connection, result: _Result) -> bool:
+    attempt, claim = result.attempt, result.claim
+    moved = conn.execute(
+        update(deliveries)
+        .where(_held_by(claim))
+        .values(
+            status=result.status,
+            attempt_count=claim.number,
+            attempts_left=claim.attempts_left - 1,
+            next_attempt_at=result.next_attempt_at,
+            lease_until=None,
+            updated_at=attempt.started_at + attempt.duration_ms / 1000,
+        )
+    )
+    return moved.rowcount > 0
+
+
+def _redeliver(conn: Connection, webhook_id: str, attempts: int, now: float) -> None:
+    status = conn.execute(
+        select(deliveries.c.status).where(deliveries.c.webhook_id == webhook_id)
+    ).scalar_one_or_none()
+    if status is None:
+        raise DeliveryNotFoundError(webhook_id)
+    if status not in REDELIVERABLE:
+        raise DeliveryBusyError(webhook_id, status)
+
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.webhook_id == webhook_id)
+        .values(
+            status="pending",
+            attempts_left=attempts,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+    )
 
 
 _CLAIMED = (

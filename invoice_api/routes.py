@@ -99,7 +99,7 @@ async def read_invoice(
     """
     An invoice, whether it is paid, and its callback's delivery state and attempts.
     """
-    view = await history.read_invoice(store.engine, invoice_id)
+    view = await history.read_invoice(store.database, invoice_id)
     if view is None:
         raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
     return view

@@ -36,7 +36,7 @@ class ApiSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    database_url: str = "sqlite+aiosqlite:///data/invoice_api.db"
+    database_url: str = "sqlite:///data/invoice_api.db"
     webhook_secret: str = DEMO_SECRET
     # While rotating: older secrets to sign with too, so receivers not yet switched
     # keep verifying. Comma-separated in the environment.

@@ -4,18 +4,17 @@ The durable state of the API: each state change is one transaction.
 
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import Connection, func, insert, select, update
 
+from invoice_api.database import Batch, Database
 from invoice_api.models import CallbackSummary, Invoice
-from invoice_api.tables import deliveries, invoices, metadata
+from invoice_api.tables import deliveries, invoices
 
 EVENT_TYPE = "invoice.paid"
+# Invoices committed together at most; SQLite allows 32,766 values in one query.
+BATCH_LIMIT = 256
 
 
 class InvoiceConflictError(Exception):
@@ -57,27 +56,22 @@ class Store:
     Invoices and their callback outbox in one SQL database.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._adds = Batch(database, _add_invoices, limit=BATCH_LIMIT)
 
     @classmethod
     async def open(cls, url: str) -> "Store":
         """
         Connect to `url` and create the tables that are missing.
         """
-        engine = create_async_engine(url)
-        if engine.dialect.name == "sqlite":
-            _prepare_sqlite(engine, url)
-
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        return cls(engine)
+        return cls(await Database.open(url))
 
     async def close(self) -> None:
         """
-        Release every connection.
+        Finish queued work and close the connection.
         """
-        await self.engine.dispose()
+        await self.database.close()
 
     async def add_invoice(
         self,
@@ -89,6 +83,9 @@ class Store:
     ) -> CallbackSummary | None:
         """
         Store an invoice and its callback together; a same-body repeat changes nothing.
+
+        Invoices submitted together are committed together, before any of them is
+        answered.
         """
         row = {
             "id": invoice.id,
@@ -97,118 +94,160 @@ class Store:
             "total": str(invoice.total),
             "callback_url": callback_url,
         }
-        try:
-            async with self.engine.begin() as conn:
-                await conn.execute(
-                    insert(invoices).values(
-                        **row, status="open", created_at=now, pay_at=pay_at
-                    )
-                )
-                if callback is not None:
-                    await conn.execute(
-                        insert(deliveries).values(
-                            **vars(callback),
-                            invoice_id=invoice.id,
-                            event_type=EVENT_TYPE,
-                            status="scheduled",
-                            attempt_count=0,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-        except IntegrityError:
-            return await self._existing_invoice(row)
-
-        # Just written: no need to read it back.
-        if callback is None:
-            return None
-        return CallbackSummary(
-            webhook_id=callback.webhook_id,
-            target_url=callback.target_url,
-            status="scheduled",
-        )
-
-    async def _existing_invoice(self, row: dict[str, Any]) -> CallbackSummary | None:
-        async with self.engine.connect() as conn:
-            found = (
-                await conn.execute(select(invoices).where(invoices.c.id == row["id"]))
-            ).one()
-
-        differing = [
-            key
-            for key, value in row.items()
-            if (
-                Decimal(value) != Decimal(found.total)
-                if key == "total"
-                else value != getattr(found, key)
-            )
-        ]
-        if differing:
-            raise InvoiceConflictError(row["id"], differing)
-        return await self.callback_summary(row["id"])
-
-    async def callback_summary(self, invoice_id: str) -> CallbackSummary | None:
-        """
-        Return the callback of an invoice as it stands, or None if it has none.
-        """
-        query = select(
-            deliveries.c.webhook_id, deliveries.c.target_url, deliveries.c.status
-        ).where(deliveries.c.invoice_id == invoice_id)
-        async with self.engine.connect() as conn:
-            found = (await conn.execute(query)).one_or_none()
-        return None if found is None else CallbackSummary(**found._mapping)
+        return await self._adds.submit(_NewInvoice(row, callback, now, pay_at))
 
     async def collect_payments(self, now: float, limit: int = 500) -> list[Payment]:
         """
         Mark invoices whose payment time has come as paid; make their callbacks due.
         """
-        due = (
-            select(invoices.c.id)
-            .where(invoices.c.status == "open", invoices.c.pay_at <= now)
-            .order_by(invoices.c.pay_at)
-            .limit(limit)
-        )
-        async with self.engine.begin() as conn:
-            paid = (
-                (
-                    await conn.execute(
-                        update(invoices)
-                        .where(invoices.c.id.in_(due.scalar_subquery()))
-                        .values(status="paid", paid_at=now)
-                        .returning(invoices.c.id)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            scheduled = await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.invoice_id.in_(paid))
-                .values(status="pending", next_attempt_at=now, updated_at=now)
-                .returning(deliveries.c.invoice_id, deliveries.c.webhook_id)
-            )
-            hooks = {row.invoice_id: row.webhook_id for row in scheduled}
-        return [Payment(invoice_id, hooks.get(invoice_id)) for invoice_id in paid]
+        return await self.database.run(lambda conn: _collect(conn, now, limit))
 
     async def next_payment_at(self) -> float | None:
         """
         Return when the next open invoice will be paid, or None if none is open.
         """
         query = select(func.min(invoices.c.pay_at)).where(invoices.c.status == "open")
-        async with self.engine.connect() as conn:
-            next_at: float | None = (await conn.execute(query)).scalar_one_or_none()
+        next_at: float | None = await self.database.run(
+            lambda conn: conn.execute(query).scalar_one_or_none()
+        )
         return next_at
 
 
-def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class _NewInvoice:
+    row: dict[str, Any]
+    callback: NewCallback | None
+    now: float
+    pay_at: float
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    def invoice_row(self) -> dict[str, Any]:
+        return {
+            **self.row,
+            "status": "open",
+            "created_at": self.now,
+            "pay_at": self.pay_at,
+            "paid_at": None,
+        }
+
+    def delivery_row(self) -> dict[str, Any] | None:
+        if self.callback is None:
+            return None
+        return {
+            **vars(self.callback),
+            "invoice_id": self.row["id"],
+            "event_type": EVENT_TYPE,
+            "status": "scheduled",
+            "attempt_count": 0,
+            "next_attempt_at": None,
+            "lease_until": None,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+
+
+AddResult = CallbackSummary | None | Exception
+
+
+def _add_invoices(conn: Connection, items: list[_NewInvoice]) -> list[AddResult]:
+    """
+    Insert the invoices (and callbacks) not stored yet; judge the others as repeats.
+    """
+    ids = [item.row["id"] for item in items]
+    stored = {
+        row.id: row._mapping
+        for row in conn.execute(select(invoices).where(invoices.c.id.in_(ids)))
+    }
+    fresh: dict[str, _NewInvoice] = {}
+    for item in items:
+        if item.row["id"] not in stored and item.row["id"] not in fresh:
+            fresh[item.row["id"]] = item
+
+    if fresh:
+        conn.execute(insert(invoices), [item.invoice_row() for item in fresh.values()])
+        hooks = [row for item in fresh.values() if (row := item.delivery_row())]
+        if hooks:
+            conn.execute(insert(deliveries), hooks)
+
+    known = stored | {key: item.row for key, item in fresh.items()}
+    summaries = _stored_summaries(conn, set(stored))
+    summaries |= {key: _summary_of(item) for key, item in fresh.items()}
+    return [
+        _summary_of(item)
+        if fresh.get(item.row["id"]) is item
+        else _repeat(item, known[item.row["id"]], summaries.get(item.row["id"]))
+        for item in items
+    ]
+
+
+def _repeat(
+    item: _NewInvoice, existing: Any, summary: CallbackSummary | None
+) -> AddResult:
+    differing = [
+        key for key, value in item.row.items() if not _same(key, value, existing)
+    ]
+    if differing:
+        return InvoiceConflictError(item.row["id"], differing)
+    return summary
+
+
+def _same(key: str, value: Any, existing: Any) -> bool:
+    if key == "total":
+        return Decimal(value) == Decimal(existing["total"])
+    return bool(value == existing[key])
+
+
+def _summary_of(item: _NewInvoice) -> CallbackSummary | None:
+    # Just written: no need to read it back.
+    if item.callback is None:
+        return None
+    return CallbackSummary(
+        webhook_id=item.callback.webhook_id,
+        target_url=item.callback.target_url,
+        status="scheduled",
+    )
+
+
+def _stored_summaries(
+    conn: Connection, ids: set[str]
+) -> dict[str, CallbackSummary | None]:
+    if not ids:
+        return {}
+    query = select(
+        deliveries.c.invoice_id,
+        deliveries.c.webhook_id,
+        deliveries.c.target_url,
+        deliveries.c.status,
+    ).where(deliveries.c.invoice_id.in_(ids))
+    return {
+        row.invoice_id: CallbackSummary(
+            webhook_id=row.webhook_id, target_url=row.target_url, status=row.status
+        )
+        for row in conn.execute(query)
+    }
+
+
+def _collect(conn: Connection, now: float, limit: int) -> list[Payment]:
+    due = (
+        select(invoices.c.id)
+        .where(invoices.c.status == "open", invoices.c.pay_at <= now)
+        .order_by(invoices.c.pay_at)
+        .limit(limit)
+    )
+    paid = (
+        conn.execute(
+            update(invoices)
+            .where(invoices.c.id.in_(due.scalar_subquery()))
+            .values(status="paid", paid_at=now)
+            .returning(invoices.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    scheduled = conn.execute(
+        update(deliveries)
+        .where(deliveries.c.invoice_id.in_(paid))
+        .values(status="pending", next_attempt_at=now, updated_at=now)
+        .returning(deliveries.c.invoice_id, deliveries.c.webhook_id)
+    )
+    hooks = {row.invoice_id: row.webhook_id for row in scheduled}
+    return [Payment(invoice_id, hooks.get(invoice_id)) for invoice_id in paid]

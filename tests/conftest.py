@@ -20,7 +20,7 @@ def api_settings(tmp_path: Path) -> ApiSettings:
     """
     return ApiSettings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
+        database_url=f"sqlite:///{tmp_path / 'api.db'}",
         payment_delay=0.05,
         wait_schedule=(),
         callback_allowlist=("127.0.0.1:*",),

@@ -35,7 +35,7 @@ def api_env(tmp_path: Path, port: int, **settings: object) -> dict[str, str]:
     """
     base = {
         "PORT": port,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
         "PAYMENT_DELAY": 0,
         "WAIT_SCHEDULE": "",
         "WAIT_INITIAL": 0.2,

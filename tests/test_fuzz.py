@@ -34,7 +34,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseSchema]
     folder: Path = tmp_path_factory.mktemp("fuzz-api")
     api_settings = ApiSettings(
         _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{folder / 'api.db'}",
+        database_url=f"sqlite:///{folder / 'api.db'}",
         payment_delay=86400.0,
         callback_allowlist=("127.0.0.1:9",),
     )

@@ -105,7 +105,7 @@ def _demo_env(tmp_path: Path, api_port: int, receiver_port: int) -> Path:
     env_file.write_text(
         f"INVOICE_API_PORT={api_port}\n"
         "INVOICE_API_CALLBACK_ALLOWLIST=127.0.0.1:*\n"
-        f"INVOICE_API_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'api.db'}\n"
+        f"INVOICE_API_DATABASE_URL=sqlite:///{tmp_path / 'api.db'}\n"
         "INVOICE_API_PAYMENT_DELAY=0.2\n"
         f"CALLBACK_RECEIVER_PORT={receiver_port}\n"
         f"CALLBACK_RECEIVER_DATABASE_URL=sqlite+aiosqlite:///{tmp_path / 'r.db'}\n",

@@ -103,7 +103,7 @@ def test_round_trip_survives_api_kill(tmp_path: Path, receiver: str) -> None:
     env = {
         "INVOICE_API_PORT": str(port),
         "INVOICE_API_CALLBACK_ALLOWLIST": "127.0.0.1:*",
-        "INVOICE_API_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
+        "INVOICE_API_DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
         "INVOICE_API_PAYMENT_DELAY": "1.5",
     }
 

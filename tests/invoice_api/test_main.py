@@ -19,7 +19,7 @@ def api_env(tmp_path: Path, port: int) -> dict[str, str]:
     """
     return {
         "INVOICE_API_PORT": str(port),
-        "INVOICE_API_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
+        "INVOICE_API_DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
         "INVOICE_API_PAYMENT_DELAY": "0",
         "PORT": "5000",
     }

@@ -52,7 +52,7 @@ def orphans(tmp_path: Path) -> Iterator[dict[int, int]]:
     env = {
         **os.environ,
         "INVOICE_API_PORT": str(api_port),
-        "INVOICE_API_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'api.db'}",
+        "INVOICE_API_DATABASE_URL": f"sqlite:///{tmp_path / 'api.db'}",
         "CALLBACK_RECEIVER_PORT": str(receiver_port),
         "CALLBACK_RECEIVER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.db'}",
     }
