@@ -60,7 +60,7 @@ class FailureMode:
         return taken
 
 
-def get_failure_mode(request: Request) -> FailureMode:
+async def get_failure_mode(request: Request) -> FailureMode:
     """
     Return the failure mode the app was built with.
     """

@@ -64,7 +64,7 @@ InvoiceIdQuery = Annotated[
 router = APIRouter()
 
 
-def get_inbox(request: Request) -> Inbox:
+async def get_inbox(request: Request) -> Inbox:
     """
     Return the inbox the app opened at start-up.
     """
@@ -72,7 +72,7 @@ def get_inbox(request: Request) -> Inbox:
     return inbox
 
 
-def get_verifier(request: Request) -> SignatureVerifier:
+async def get_verifier(request: Request) -> SignatureVerifier:
     """
     Return the signature verifier built from the app's webhook secret.
     """

@@ -2,7 +2,6 @@
 `python -m invoice_api`: configure logging, then serve the API with uvicorn.
 """
 
-import logging
 import sys
 
 import uvicorn
@@ -21,8 +20,6 @@ def main() -> int:
     the port cannot be had.
     """
     configure_logging()
-    # The dispatcher logs each attempt itself; httpx's own line would repeat it.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = ApiSettings()
     except (ValidationError, SettingsError) as exc:

@@ -13,35 +13,35 @@ from invoice_api.settings import ApiSettings
 from invoice_api.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """
     The store opened by the app's lifespan.
     """
     return cast(Store, request.app.state.store)
 
 
-def get_payments(request: Request) -> PaymentSimulator:
+async def get_payments(request: Request) -> PaymentSimulator:
     """
     The payment simulator started by the app's lifespan.
     """
     return cast(PaymentSimulator, request.app.state.payments)
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """
     The settings the app was created with.
     """
     return cast(ApiSettings, request.app.state.settings)
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
+async def get_dispatcher(request: Request) -> Dispatcher:
     """
     The dispatcher started by the app's lifespan.
     """
     return cast(Dispatcher, request.app.state.dispatcher)
 
 
-def get_policy(request: Request) -> CallbackPolicy:
+async def get_policy(request: Request) -> CallbackPolicy:
     """
     The callback URL policy built from the settings' allow-list.
     """

@@ -1,12 +1,13 @@
 """
-One signed HTTP attempt at a callback, with every httpx outcome turned into one result.
+One signed HTTP attempt at a callback, with every client outcome turned into one result.
 """
 
 import asyncio
 import time
 from dataclasses import dataclass
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from invoice_api.callback_policy import CallbackPolicy, CallbackPolicyError, Target
 from invoice_api.outbox import AttemptRecord, Claim
@@ -36,7 +37,7 @@ class Outcome:
 
 class Sender:
     """
-    Sends callbacks through one shared client; never follows a redirect.
+    Sends callbacks through one shared aiohttp session; never follows a redirect.
     """
 
     def __init__(
@@ -50,15 +51,15 @@ class Sender:
         self._signer = signer
         self._policy = policy
         self._timeout = timeout
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            # A proxy from the environment would connect in our place, unchecked.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections),
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            # Cookies a receiver sets are not sent back; a proxy from the environment
+            # would connect in our place, unchecked.
+            cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
-            limits=httpx.Limits(
-                max_connections=connections, max_keepalive_connections=connections
-            ),
             # Plain bodies only, so the excerpt cap counts the bytes we really hold.
+            auto_decompress=False,
             headers={"user-agent": USER_AGENT, "accept-encoding": "identity"},
         )
 
@@ -71,13 +72,12 @@ class Sender:
         try:
             async with asyncio.timeout(self._timeout):
                 target = await self._policy.check(claim.target_url)
-                request = self._request(claim, target, started)
-                return await self._exchange(request, started)
+                return await self._exchange(claim, target, started)
         except TimeoutError:
             error = f"Timeout: no complete answer within {self._timeout:g} s"
         except CallbackPolicyError as exc:
             error = f"Refused: {exc}"
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        except (aiohttp.ClientError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
         return Outcome(_record(started, None, error, None))
 
@@ -85,44 +85,39 @@ class Sender:
         """
         Close every pooled connection.
         """
-        await self._client.aclose()
+        await self._session.close()
 
-    def _request(self, claim: Claim, target: Target, started: float) -> httpx.Request:
+    async def _exchange(self, claim: Claim, target: Target, started: float) -> Outcome:
         headers = self._signer.headers(claim.webhook_id, int(started), claim.payload)
-        url = httpx.URL(claim.target_url)
+        url = URL(claim.target_url)
         # Connect to the address just checked; TLS and Host still name the host.
-        headers["host"] = url.netloc.decode("ascii")
-        pinned = url.copy_with(host=str(target.address))
+        headers["host"] = url.raw_authority
+        pinned = url.with_host(str(target.address))
+        server_name = target.host if url.scheme == "https" else None
 
-        return self._client.build_request(
-            "POST",
+        async with self._session.post(
             pinned,
-            content=claim.payload,
+            data=claim.payload,
             headers=headers,
-            extensions={"sni_hostname": target.host},
-        )
-
-    async def _exchange(self, request: httpx.Request, started: float) -> Outcome:
-        response = await self._client.send(request, stream=True)
-        try:
+            allow_redirects=False,
+            server_hostname=server_name,
+        ) as response:
             excerpt = await _read_excerpt(response)
-        finally:
-            await response.aclose()
-
-        record = _record(started, response.status_code, None, excerpt)
+        record = _record(started, response.status, None, excerpt)
         return Outcome(record, response.headers.get("retry-after"))
 
 
-async def _read_excerpt(response: httpx.Response) -> str:
+async def _read_excerpt(response: aiohttp.ClientResponse) -> str:
     """
     Read at most EXCERPT_BYTES of the answer, so a huge body cannot fill memory.
     """
     body = bytearray()
-    async for chunk in response.aiter_raw():
-        body += chunk
-        if len(body) >= EXCERPT_BYTES:
+    while len(body) < EXCERPT_BYTES:
+        chunk = await response.content.read(EXCERPT_BYTES - len(body))
+        if not chunk:
             break
-    return body[:EXCERPT_BYTES].decode("utf-8", "replace")
+        body += chunk
+    return body.decode("utf-8", "replace")
 
 
 def _record(

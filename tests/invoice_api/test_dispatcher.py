@@ -121,7 +121,7 @@ def test_deliver_callback_records_connection_error(api: str) -> None:
     callback = wait_for(lambda: settled(api))
 
     assert callback["status"] == "failed"
-    assert all("ConnectError" in a["error"] for a in callback["attempts"])
+    assert all("ClientConnectorError" in a["error"] for a in callback["attempts"])
 
 
 def test_deliver_callback_resumes_after_restart(

@@ -98,7 +98,7 @@ def test_send_invoice_reports_missing_callback(api: str, receiver: str) -> None:
 
     assert result.returncode == 4
     assert "no verified callback" in result.stderr
-    assert "ConnectError" in result.stderr
+    assert "ClientConnectorError" in result.stderr
 
 
 @pytest.mark.parametrize(
