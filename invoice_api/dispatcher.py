@@ -13,7 +13,7 @@ from collections import Counter, defaultdict, deque
 
 from invoice_api.outbox import Claim, Outbox
 from invoice_api.retries import Decision, RetryPolicy
-from invoice_api.sender import Sender
+from invoice_api.sender import Outcome, Sender
 from invoice_api.ticker import Ticker
 
 logger = logging.getLogger(__name__)
@@ -99,28 +99,27 @@ class Dispatcher:
                 self._active[host] += 1
                 task = asyncio.create_task(self._deliver(claim))
                 self._tasks[task] = claim
-                task.add_done_callback(self._finished)
+                task.add_done_callback(self._tasks.pop)
             if not queue:
                 del self._waiting[host]
 
     def _has_room(self, host: str) -> bool:
-        return self._active[host] < self._per_host and len(self._tasks) < (
-            self._concurrency
-        )
+        sending = sum(self._active.values())
+        return self._active[host] < self._per_host and sending < self._concurrency
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        claim = self._tasks.pop(task)
-        self._active[claim.target_host] -= 1
-        if not self._active[claim.target_host]:
-            del self._active[claim.target_host]
+    def _sent(self, host: str) -> None:
+        # The host's slot is free once the answer is in; recording it needs no slot.
+        self._active[host] -= 1
+        if not self._active[host]:
+            del self._active[host]
         self._start_sends()
-        waiting = sum(len(queue) for queue in self._waiting.values())
-        if waiting + len(self._tasks) <= self._concurrency:
+        held = sum(len(queue) for queue in self._waiting.values())
+        if held + sum(self._active.values()) <= self._concurrency:
             self.ticker.wake()
 
     async def _deliver(self, claim: Claim) -> None:
         try:
-            outcome = await self._sender.send(claim)
+            outcome = await self._send(claim)
             decision = self._policy.decide(
                 outcome.attempt, claim.attempts_left, outcome.retry_after, time.time()
             )
@@ -136,6 +135,12 @@ class Dispatcher:
             )
             return
         _log_outcome(claim, outcome.describe(), decision, kept)
+
+    async def _send(self, claim: Claim) -> Outcome:
+        try:
+            return await self._sender.send(claim)
+        finally:
+            self._sent(claim.target_host)
 
 
 def _log_outcome(claim: Claim, outcome: str, decision: Decision, kept: bool) -> None:
