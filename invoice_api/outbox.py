@@ -4,11 +4,13 @@ The callback outbox: claim due deliveries under a lease, record attempts, redeli
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
     func,
     insert,
     or_,
@@ -188,37 +190,57 @@ class Outbox:
 def _record_all(conn: Connection, results: list[_Result]) -> list[bool | Exception]:
     """
     Move each delivery on, unless its lease was lost; log the attempts that counted.
+
+    One statement of each kind for the whole batch.
     """
-    kept = [_move(conn, result) for result in results]
-    rows = [
-        {
-            "webhook_id": result.claim.webhook_id,
-            "number": result.claim.number,
-            **vars(result.attempt),
-        }
-        for result, moved in zip(results, kept, strict=True)
-        if moved
-    ]
-    if rows:
-        conn.execute(insert(attempts), rows)
+    held = conn.execute(
+        select(deliveries.c.webhook_id, deliveries.c.lease_until).where(
+            deliveries.c.webhook_id.in_([r.claim.webhook_id for r in results]),
+            _DELIVERING,
+        )
+    )
+    leases = dict(held.tuples().all())
+    kept = [leases.get(r.claim.webhook_id) == r.claim.lease_until for r in results]
+    moving = [result for result, ok in zip(results, kept, strict=True) if ok]
+
+    if moving:
+        conn.execute(_MOVE, [_move_parameters(result) for result in moving])
+        conn.execute(insert(attempts), [_attempt_row(result) for result in moving])
     return list(kept)
 
 
-def _move(conn: Connection, result: _Result) -> bool:
-    attempt, claim = result.attempt, result.claim
-    moved = conn.execute(
-        update(deliveries)
-        .where(_held_by(claim))
-        .values(
-            status=result.status,
-            attempt_count=claim.number,
-            attempts_left=claim.attempts_left - 1,
-            next_attempt_at=result.next_attempt_at,
-            lease_until=None,
-            updated_at=attempt.started_at + attempt.duration_ms / 1000,
-        )
+_MOVE = (
+    update(deliveries)
+    .where(deliveries.c.webhook_id == bindparam("b_webhook_id"))
+    .values(
+        status=bindparam("b_status"),
+        attempt_count=bindparam("b_number"),
+        attempts_left=bindparam("b_attempts_left"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        lease_until=None,
+        updated_at=bindparam("b_updated_at"),
     )
-    return moved.rowcount > 0
+)
+
+
+def _move_parameters(result: _Result) -> dict[str, Any]:
+    attempt, claim = result.attempt, result.claim
+    return {
+        "b_webhook_id": claim.webhook_id,
+        "b_status": result.status,
+        "b_number": claim.number,
+        "b_attempts_left": claim.attempts_left - 1,
+        "b_next_attempt_at": result.next_attempt_at,
+        "b_updated_at": attempt.started_at + attempt.duration_ms / 1000,
+    }
+
+
+def _attempt_row(result: _Result) -> dict[str, Any]:
+    return {
+        "webhook_id": result.claim.webhook_id,
+        "number": result.claim.number,
+        **vars(result.attempt),
+    }
 
 
 def _redeliver(conn: Connection, webhook_id: str, attempts: int, now: float) -> None:
