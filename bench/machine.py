@@ -21,7 +21,7 @@ PACKAGES = (
     "h11",
     "httpx",
     "sqlalchemy",
-    "aiosqlite",
+    "aiohttp",
 )
 
 

@@ -199,7 +199,7 @@ def _record_all(conn: Connection, results: list[_Result]) -> list[bool | Excepti
             _DELIVERING,
         )
     )
-    leases = dict(held.tuples().all())
+    leases = {row.webhook_id: row.lease_until for row in held}
     kept = [leases.get(r.claim.webhook_id) == r.claim.lease_until for r in results]
     moving = [result for result, ok in zip(results, kept, strict=True) if ok]
 

@@ -10,6 +10,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from invoice_api.retries import STANDARD_SCHEDULE
 
@@ -84,6 +86,29 @@ class ApiSettings(BaseSettings):
     def _check_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if any(wait < 0 for wait in value):
             raise ValueError("wait_schedule must list waits of 0 seconds or more")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        # The API runs its queries in a thread of its own, with a blocking driver.
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "database_url is not a URL like sqlite:///data/invoice_api.db"
+            ) from None
+        try:
+            is_async = url.get_dialect().is_async
+        except NoSuchModuleError:
+            raise ValueError(
+                f"database_url names an unknown database or driver {url.drivername!r}"
+            ) from None
+        if is_async:
+            raise ValueError(
+                f"database_url names the asyncio driver {url.drivername!r}; use a "
+                "blocking one, e.g. sqlite:///data/invoice_api.db"
+            )
         return value
 
     @field_validator("webhook_secret")

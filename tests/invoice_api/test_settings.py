@@ -130,3 +130,20 @@ def test_settings_refuse_demo_secret_as_previous_off_loopback() -> None:
             previous_webhook_secrets=(DEMO_SECRET,),
             callback_allowlist=(),
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        pytest.param("sqlite+aiosqlite:///x.db", "asyncio driver", id="aiosqlite"),
+        pytest.param("postgresql+asyncpg://u:pw@h/db", "asyncio driver", id="asyncpg"),
+        pytest.param("not a url", "is not a URL", id="not-a-url"),
+        pytest.param("nodb://u:pw@h/db", "unknown database", id="unknown-dialect"),
+    ],
+)
+def test_settings_refuse_unusable_database_url(url: str, reason: str) -> None:
+    """A database URL the API cannot use is refused, naming why but no password."""
+    with pytest.raises(ValidationError, match=reason) as caught:
+        ApiSettings(_env_file=None, database_url=url)
+
+    assert "pw" not in str(caught.value)
