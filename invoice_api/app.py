@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 
 from invoice_api.callback_policy import CallbackPolicy
 from invoice_api.delivery_routes import router as delivery_router
+from invoice_api.dependencies import Services
 from invoice_api.dispatcher import Dispatcher
 from invoice_api.errors import validation_error_handler
 from invoice_api.outbox import Outbox
@@ -42,9 +43,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         payments = PaymentSimulator(
             store, dispatcher.ticker.wake, settings.poll_interval
         )
-        app.state.store, app.state.payments = store, payments
-        app.state.dispatcher = dispatcher
-        app.state.policy = policy
+        app.state.services = Services(settings, store, payments, dispatcher, policy)
         dispatcher.start()
         payments.ticker.start()
         _log_started(settings)
@@ -63,7 +62,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router)
     app.include_router(delivery_router)

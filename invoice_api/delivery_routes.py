@@ -9,12 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from invoice_api import history
-from invoice_api.dependencies import get_dispatcher, get_settings, get_store
-from invoice_api.dispatcher import Dispatcher
+from invoice_api.dependencies import Services, get_services
 from invoice_api.models import ID_PATTERN, Delivery, DeliveryPage, DeliveryStatus
 from invoice_api.outbox import DeliveryBusyError, DeliveryNotFoundError, Outbox
-from invoice_api.settings import ApiSettings
-from invoice_api.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -29,19 +26,20 @@ InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
     responses={404: {"description": "No such invoice"}},
 )
 async def list_invoice_deliveries(
-    invoice_id: InvoiceId, store: Annotated[Store, Depends(get_store)]
+    invoice_id: InvoiceId, services: Annotated[Services, Depends(get_services)]
 ) -> list[Delivery]:
     """
     Every delivery of an invoice's callbacks, with each attempt and the next one due.
     """
-    if await history.read_invoice(store.database, invoice_id) is None:
+    database = services.store.database
+    if await history.read_invoice(database, invoice_id) is None:
         raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
-    return await history.read_deliveries(store.database, invoice_id)
+    return await history.read_deliveries(database, invoice_id)
 
 
 @router.get("/deliveries")
 async def list_deliveries(
-    store: Annotated[Store, Depends(get_store)],
+    services: Annotated[Services, Depends(get_services)],
     status: DeliveryStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -49,7 +47,8 @@ async def list_deliveries(
     """
     Deliveries, most recently changed first; `status=failed` lists the dead letters.
     """
-    found = await history.list_deliveries(store.database, status, limit + 1, offset)
+    database = services.store.database
+    found = await history.list_deliveries(database, status, limit + 1, offset)
 
     more = len(found) > limit
     return DeliveryPage(
@@ -67,26 +66,25 @@ async def list_deliveries(
 )
 async def redeliver_delivery(
     webhook_id: WebhookId,
-    store: Annotated[Store, Depends(get_store)],
-    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
-    settings: Annotated[ApiSettings, Depends(get_settings)],
+    services: Annotated[Services, Depends(get_services)],
 ) -> Delivery:
     """
     Send a delivered or failed callback again, or a pending one now: same
     `webhook-id`, same body, a fresh set of attempts. Receivers that deduplicate
     acknowledge a repeat without effect.
     """
+    database = services.store.database
     try:
-        await Outbox(store.database).redeliver(
-            webhook_id, settings.attempts, time.time()
+        await Outbox(database).redeliver(
+            webhook_id, services.settings.attempts, time.time()
         )
     except DeliveryNotFoundError as exc:
         raise HTTPException(404, detail=str(exc)) from exc
     except DeliveryBusyError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
-    dispatcher.ticker.wake()
-    delivery = await history.read_delivery(store.database, webhook_id)
+    services.dispatcher.ticker.wake()
+    delivery = await history.read_delivery(database, webhook_id)
     assert delivery is not None
     logger.info(
         "callback.redelivery_requested invoice_id=%s webhook_id=%s",

@@ -81,15 +81,15 @@ class Dispatcher:
 
         now = time.time()
         busy = [host for host, count in held.items() if count >= 2 * self._per_host]
-        claims = await self._outbox.claim_due(now, room, self._lease, busy)
-        for claim in claims:
+        claimed = await self._outbox.claim_due(now, room, self._lease, busy)
+        for claim in claimed.claims:
             self._waiting[claim.target_host].append(claim)
         self._start_sends()
-        if len(claims) == room:
+        if len(claimed.claims) == room:
             return None
 
         # Due but unclaimed means its host is busy: wait for a send to finish.
-        next_at = await self._outbox.next_due_at()
+        next_at = claimed.next_due_at
         return None if next_at is None or next_at <= now else next_at - now
 
     def _start_sends(self) -> None:

@@ -67,6 +67,16 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Claimed:
+    """
+    Deliveries just claimed, and when the next unclaimed one falls due (None: none).
+    """
+
+    claims: list[Claim]
+    next_due_at: float | None
+
+
+@dataclass(frozen=True)
 class AttemptRecord:
     """
     What one attempt did, for the attempt log.
@@ -98,39 +108,29 @@ class Outbox:
 
     async def claim_due(
         self, now: float, limit: int, lease: float, busy_hosts: Collection[str] = ()
-    ) -> list[Claim]:
+    ) -> Claimed:
         """
         Take up to `limit` due deliveries (or ones whose lease ran out) for `lease` s,
-        leaving alone the hosts in `busy_hosts`.
+        leaving alone the hosts in `busy_hosts`; tell when the next one falls due.
         """
-        due = (
-            select(deliveries.c.webhook_id)
-            .where(
-                or_(
-                    and_(_PENDING, deliveries.c.next_attempt_at <= now),
-                    and_(_DELIVERING, deliveries.c.lease_until <= now),
-                ),
-                deliveries.c.target_host.not_in(busy_hosts),
-            )
-            .order_by(deliveries.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        values = {
+            "now": now,
+            "limit": limit,
+            "busy": list(busy_hosts),
+            "lease_until": now + lease,
+        }
+        rows, next_at = await self._database.run(
+            lambda conn: (conn.execute(_CLAIM, values).all(), _next_due_at(conn))
         )
-        claim = (
-            update(deliveries)
-            .where(deliveries.c.webhook_id.in_(due.scalar_subquery()))
-            .values(status="delivering", lease_until=now + lease, updated_at=now)
-            .returning(*_CLAIMED)
-        )
-        rows = await self._database.run(lambda conn: conn.execute(claim).all())
 
-        return [
+        claims = [
             Claim(
                 **{k: v for k, v in row._mapping.items() if k != "attempt_count"},
                 number=row.attempt_count + 1,
             )
             for row in rows
         ]
+        return Claimed(claims, next_at)
 
     async def record(
         self,
@@ -171,20 +171,10 @@ class Outbox:
             lambda conn: _redeliver(conn, webhook_id, attempts, now)
         )
 
-    async def next_due_at(self) -> float | None:
-        """
-        Return the earliest time a delivery becomes due, or None if none waits.
-        """
-        pending = select(func.min(deliveries.c.next_attempt_at)).where(_PENDING)
-        leased = select(func.min(deliveries.c.lease_until)).where(_DELIVERING)
-        times = await self._database.run(
-            lambda conn: [
-                conn.execute(pending).scalar_one_or_none(),
-                conn.execute(leased).scalar_one_or_none(),
-            ]
-        )
-        known = [moment for moment in times if moment is not None]
-        return min(known, default=None)
+
+def _next_due_at(conn: Connection) -> float | None:
+    times = [conn.execute(_NEXT_PENDING).scalar(), conn.execute(_NEXT_LEASE).scalar()]
+    return min((moment for moment in times if moment is not None), default=None)
 
 
 def _record_all(conn: Connection, results: list[_Result]) -> list[bool | Exception]:
@@ -193,12 +183,7 @@ def _record_all(conn: Connection, results: list[_Result]) -> list[bool | Excepti
 
     One statement of each kind for the whole batch.
     """
-    held = conn.execute(
-        select(deliveries.c.webhook_id, deliveries.c.lease_until).where(
-            deliveries.c.webhook_id.in_([r.claim.webhook_id for r in results]),
-            _DELIVERING,
-        )
-    )
+    held = conn.execute(_HELD, {"ids": [r.claim.webhook_id for r in results]})
     leases = {row.webhook_id: row.lease_until for row in held}
     kept = [leases.get(r.claim.webhook_id) == r.claim.lease_until for r in results]
     moving = [result for result, ok in zip(results, kept, strict=True) if ok]
@@ -283,3 +268,34 @@ def _held_by(claim: Claim) -> ColumnElement[bool]:
         _DELIVERING,
         deliveries.c.lease_until == claim.lease_until,
     )
+
+
+# Statements built once: SQLAlchemy then reuses their compiled form and cache key.
+_DUE = (
+    select(deliveries.c.webhook_id)
+    .where(
+        or_(
+            and_(_PENDING, deliveries.c.next_attempt_at <= bindparam("now")),
+            and_(_DELIVERING, deliveries.c.lease_until <= bindparam("now")),
+        ),
+        deliveries.c.target_host.not_in(bindparam("busy", expanding=True)),
+    )
+    .order_by(deliveries.c.next_attempt_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(deliveries)
+    .where(deliveries.c.webhook_id.in_(_DUE.scalar_subquery()))
+    .values(
+        status="delivering",
+        lease_until=bindparam("lease_until"),
+        updated_at=bindparam("now"),
+    )
+    .returning(*_CLAIMED)
+)
+_NEXT_PENDING = select(func.min(deliveries.c.next_attempt_at)).where(_PENDING)
+_NEXT_LEASE = select(func.min(deliveries.c.lease_until)).where(_DELIVERING)
+_HELD = select(deliveries.c.webhook_id, deliveries.c.lease_until).where(
+    deliveries.c.webhook_id.in_(bindparam("ids", expanding=True)), _DELIVERING
+)

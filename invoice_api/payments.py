@@ -30,18 +30,18 @@ class PaymentSimulator:
         self.ticker = Ticker("payments", self._collect, poll_interval)
 
     async def _collect(self) -> float | None:
-        payments = await self._store.collect_payments(time.time(), limit=BATCH)
-        for payment in payments:
+        collected = await self._store.collect_payments(time.time(), limit=BATCH)
+        for payment in collected.paid:
             logger.info(
                 "payment.collected invoice_id=%s webhook_id=%s",
                 payment.invoice_id,
                 payment.webhook_id,
             )
 
-        if any(payment.webhook_id for payment in payments):
+        if any(payment.webhook_id for payment in collected.paid):
             self._on_paid()
-        if len(payments) == BATCH:
+        if len(collected.paid) == BATCH:
             return 0.0
-
-        next_at = await self._store.next_payment_at()
-        return None if next_at is None else next_at - time.time()
+        if collected.next_at is None:
+            return None
+        return collected.next_at - time.time()

@@ -16,7 +16,7 @@ from invoice_api.callback_policy import CallbackPolicy, CallbackPolicyError
 from invoice_api.callback_urls import MAX_URL_LENGTH, build_target_url, target_host
 from invoice_api.callback_urls import validate_callback_url as _validate_url
 from invoice_api.callbacks import invoice_callback_router
-from invoice_api.dependencies import get_payments, get_policy, get_settings, get_store
+from invoice_api.dependencies import Services, get_services
 from invoice_api.models import (
     ID_PATTERN,
     CallbackSummary,
@@ -25,9 +25,7 @@ from invoice_api.models import (
     InvoiceEvent,
     InvoiceView,
 )
-from invoice_api.payments import PaymentSimulator
-from invoice_api.settings import ApiSettings
-from invoice_api.store import InvoiceConflictError, NewCallback, Store
+from invoice_api.store import InvoiceConflictError, NewCallback
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +55,7 @@ InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 )
 async def create_invoice(
     invoice: Invoice,
-    store: Annotated[Store, Depends(get_store)],
-    payments: Annotated[PaymentSimulator, Depends(get_payments)],
-    settings: Annotated[ApiSettings, Depends(get_settings)],
-    policy: Annotated[CallbackPolicy, Depends(get_policy)],
+    services: Annotated[Services, Depends(get_services)],
     callback_url: CallbackUrl = None,
 ) -> InvoiceAccepted:
     """
@@ -69,20 +64,21 @@ async def create_invoice(
     The invoice and its callback are stored together before this answers. Sending the
     same invoice again is harmless; the same id with other data is a 409.
     """
+    settings = services.settings
     callback = None
     if callback_url is not None:
-        await _check_reachable(policy, callback_url)
+        await _check_reachable(services.policy, callback_url)
         callback = _new_callback(invoice, callback_url, settings.attempts)
 
     now = time.time()
     try:
-        summary = await store.add_invoice(
+        summary = await services.store.add_invoice(
             invoice, callback_url, callback, now, now + settings.payment_delay
         )
     except InvoiceConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
-    payments.ticker.wake()
+    services.payments.ticker.wake()
     if callback is not None and summary is not None:
         _log_scheduled(invoice, summary, callback, callback_url)
     else:
@@ -94,12 +90,12 @@ async def create_invoice(
     "/invoices/{invoice_id}", responses={404: {"description": "No such invoice"}}
 )
 async def read_invoice(
-    invoice_id: InvoiceId, store: Annotated[Store, Depends(get_store)]
+    invoice_id: InvoiceId, services: Annotated[Services, Depends(get_services)]
 ) -> InvoiceView:
     """
     An invoice, whether it is paid, and its callback's delivery state and attempts.
     """
-    view = await history.read_invoice(store.database, invoice_id)
+    view = await history.read_invoice(services.store.database, invoice_id)
     if view is None:
         raise HTTPException(404, detail=f"invoice {invoice_id!r} not found")
     return view

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from invoice_api.database import Batch, Database
 from invoice_api.models import CallbackSummary, Invoice
@@ -49,6 +57,16 @@ class Payment:
 
     invoice_id: str
     webhook_id: str | None
+
+
+@dataclass(frozen=True)
+class Collection:
+    """
+    Invoices just paid, and when the next open one will be (None if none is open).
+    """
+
+    paid: list[Payment]
+    next_at: float | None
 
 
 class Store:
@@ -96,21 +114,13 @@ class Store:
         }
         return await self._adds.submit(_NewInvoice(row, callback, now, pay_at))
 
-    async def collect_payments(self, now: float, limit: int = 500) -> list[Payment]:
+    async def collect_payments(self, now: float, limit: int = 500) -> Collection:
         """
         Mark invoices whose payment time has come as paid; make their callbacks due.
+
+        Returns those paid, and when the next open invoice will be.
         """
         return await self.database.run(lambda conn: _collect(conn, now, limit))
-
-    async def next_payment_at(self) -> float | None:
-        """
-        Return when the next open invoice will be paid, or None if none is open.
-        """
-        query = select(func.min(invoices.c.pay_at)).where(invoices.c.status == "open")
-        next_at: float | None = await self.database.run(
-            lambda conn: conn.execute(query).scalar_one_or_none()
-        )
-        return next_at
 
 
 @dataclass(frozen=True)
@@ -153,20 +163,17 @@ def _add_invoices(conn: Connection, items: list[_NewInvoice]) -> list[AddResult]
     Insert the invoices (and callbacks) not stored yet; judge the others as repeats.
     """
     ids = [item.row["id"] for item in items]
-    stored = {
-        row.id: row._mapping
-        for row in conn.execute(select(invoices).where(invoices.c.id.in_(ids)))
-    }
+    stored = {row.id: row._mapping for row in conn.execute(_STORED, {"ids": ids})}
     fresh: dict[str, _NewInvoice] = {}
     for item in items:
         if item.row["id"] not in stored and item.row["id"] not in fresh:
             fresh[item.row["id"]] = item
 
     if fresh:
-        conn.execute(insert(invoices), [item.invoice_row() for item in fresh.values()])
+        conn.execute(_ADD_INVOICE, [item.invoice_row() for item in fresh.values()])
         hooks = [row for item in fresh.values() if (row := item.delivery_row())]
         if hooks:
-            conn.execute(insert(deliveries), hooks)
+            conn.execute(_ADD_DELIVERY, hooks)
 
     known = stored | {key: item.row for key, item in fresh.items()}
     summaries = _stored_summaries(conn, set(stored))
@@ -212,42 +219,54 @@ def _stored_summaries(
 ) -> dict[str, CallbackSummary | None]:
     if not ids:
         return {}
-    query = select(
-        deliveries.c.invoice_id,
-        deliveries.c.webhook_id,
-        deliveries.c.target_url,
-        deliveries.c.status,
-    ).where(deliveries.c.invoice_id.in_(ids))
     return {
         row.invoice_id: CallbackSummary(
             webhook_id=row.webhook_id, target_url=row.target_url, status=row.status
         )
-        for row in conn.execute(query)
+        for row in conn.execute(_SUMMARIES, {"ids": list(ids)})
     }
 
 
-def _collect(conn: Connection, now: float, limit: int) -> list[Payment]:
-    due = (
-        select(invoices.c.id)
-        .where(invoices.c.status == "open", invoices.c.pay_at <= now)
-        .order_by(invoices.c.pay_at)
-        .limit(limit)
-    )
-    paid = (
-        conn.execute(
-            update(invoices)
-            .where(invoices.c.id.in_(due.scalar_subquery()))
-            .values(status="paid", paid_at=now)
-            .returning(invoices.c.id)
-        )
-        .scalars()
-        .all()
-    )
-    scheduled = conn.execute(
-        update(deliveries)
-        .where(deliveries.c.invoice_id.in_(paid))
-        .values(status="pending", next_attempt_at=now, updated_at=now)
-        .returning(deliveries.c.invoice_id, deliveries.c.webhook_id)
-    )
+def _collect(conn: Connection, now: float, limit: int) -> Collection:
+    paid = conn.execute(_PAY, {"now": now, "limit": limit}).scalars().all()
+    scheduled = conn.execute(_SCHEDULE, {"now": now, "ids": paid})
     hooks = {row.invoice_id: row.webhook_id for row in scheduled}
-    return [Payment(invoice_id, hooks.get(invoice_id)) for invoice_id in paid]
+
+    next_at = conn.execute(_NEXT_PAYMENT).scalar()
+    return Collection(
+        [Payment(invoice_id, hooks.get(invoice_id)) for invoice_id in paid], next_at
+    )
+
+
+# Statements built once: SQLAlchemy then reuses their compiled form and cache key.
+_IDS: BindParameter[str] = bindparam("ids", expanding=True)
+_STORED = select(invoices).where(invoices.c.id.in_(_IDS))
+_ADD_INVOICE = insert(invoices)
+_ADD_DELIVERY = insert(deliveries)
+_SUMMARIES = select(
+    deliveries.c.invoice_id,
+    deliveries.c.webhook_id,
+    deliveries.c.target_url,
+    deliveries.c.status,
+).where(deliveries.c.invoice_id.in_(_IDS))
+_DUE = (
+    select(invoices.c.id)
+    .where(invoices.c.status == "open", invoices.c.pay_at <= bindparam("now"))
+    .order_by(invoices.c.pay_at)
+    .limit(bindparam("limit"))
+)
+_PAY = (
+    update(invoices)
+    .where(invoices.c.id.in_(_DUE.scalar_subquery()))
+    .values(status="paid", paid_at=bindparam("now"))
+    .returning(invoices.c.id)
+)
+_SCHEDULE = (
+    update(deliveries)
+    .where(deliveries.c.invoice_id.in_(_IDS))
+    .values(
+        status="pending", next_attempt_at=bindparam("now"), updated_at=bindparam("now")
+    )
+    .returning(deliveries.c.invoice_id, deliveries.c.webhook_id)
+)
+_NEXT_PAYMENT = select(func.min(invoices.c.pay_at)).where(invoices.c.status == "open")
