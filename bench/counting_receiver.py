@@ -5,7 +5,8 @@ A counting callback receiver: notes when each invoice's callback was acknowledge
 callback for the invoice named by the last path segment; it is answered 200 after
 `delay` seconds. `GET /stats` counts requests and distinct invoices, `GET /arrivals`
 maps each invoice id to the time of its first acknowledgement, `DELETE /stats`
-forgets everything. A plain ASGI app, so the receiver costs as little CPU as it can.
+forgets everything, `PUT /delay?seconds=S` changes the delay. A plain ASGI app, so
+the receiver costs as little CPU as it can.
 """
 
 import argparse
@@ -14,6 +15,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
 import uvicorn
 
@@ -49,6 +51,10 @@ class CountingReceiver:
             await _answer(send, 200, json.dumps(self.acknowledged).encode())
         elif method == "DELETE" and path == "/stats":
             self.requests, self.acknowledged = 0, {}
+            await _answer(send, 200, OK_BODY)
+        elif method == "PUT" and path == "/delay":
+            query = parse_qs(scope["query_string"].decode("ascii"))
+            self.delay = float(query["seconds"][0])
             await _answer(send, 200, OK_BODY)
         else:
             await _answer(send, 404, b'{"detail": "Not Found"}')

@@ -33,6 +33,12 @@ class Receiver:
         """
         self._client.delete("/stats").raise_for_status()
 
+    def set_delay(self, seconds: float) -> None:
+        """
+        Answer each callback after `seconds` from now on.
+        """
+        self._client.put("/delay", params={"seconds": seconds}).raise_for_status()
+
     def distinct(self) -> int:
         """
         How many distinct invoices have been called back since the reset.

@@ -16,7 +16,13 @@ from bench.measures import (
 )
 from bench.processes import Fleet, Server
 from bench.receivers import Receiver
-from bench.variants import KIT, kit_waiting, sends_callbacks, start_variant
+from bench.variants import (
+    KIT,
+    kit_settle,
+    kit_waiting,
+    sends_callbacks,
+    start_variant,
+)
 
 TAIL_CHARS = 3000
 
@@ -104,6 +110,8 @@ def _run(
     subject: Subject, scenario: Scenario, config: Config, receiver: Receiver | None
 ) -> Figures:
     prefix = f"{subject.label}-{scenario.name}"
+    if subject.variant == KIT:
+        kit_settle(subject.server, config.sizes.drain_wait)
     if receiver is not None:
         receiver.reset()
     callback_url = receiver.callback_url if receiver else None
@@ -134,7 +142,23 @@ def _deliveries(
         figures["queued"] = float(kit_waiting(subject.server, prefix + "-"))
     if scenario.paced:
         figures |= latency_figures(load, arrivals)
+    if scenario.receiver == "slow":
+        figures["lost_recovered"] = _recover(receiver, config, load)
     return figures
+
+
+def _recover(receiver: Receiver, config: Config, load: LoadResult) -> float:
+    """
+    Let the slow receiver answer at once and count what never arrives even then.
+
+    Late is not lost: a backlog held for a slow receiver must drain once it recovers.
+    """
+    receiver.set_delay(0.0)
+    try:
+        receiver.wait_for(load.accepted, config.sizes.drain_wait, config.sizes.stall)
+        return float(max(0, load.accepted - receiver.distinct()))
+    finally:
+        receiver.set_delay(config.sizes.slow_delay)
 
 
 def _load(target: Target, scenario: Scenario, config: Config) -> LoadResult:

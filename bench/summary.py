@@ -55,6 +55,12 @@ FIGURES = (
     *_delivery("fast", "fast receiver", "plain.rps"),
     *_ingest("slow", "ingest, slow receiver"),
     *_delivery("slow", "slow receiver", "plain.rps"),
+    Figure(
+        "slow.lost_recovered",
+        "slow receiver: not arrived once it answers at once",
+        "count",
+        None,
+    ),
     *_ingest("paced", "paced ingest"),
     *_delivery("paced", "paced", "paced.rps"),
     Figure("paced.e2e_p50_ms", "paced: 202 to receiver ack, p50", "ms", "paced.p50_ms"),

@@ -3,6 +3,7 @@ The servers under test: the kit and the baselines, each started fresh on a free 
 """
 
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,11 @@ KIT = "kit"
 BASELINES = ("await_inline", "background_tasks", "memory_queue")
 VARIANTS = (REFERENCE, KIT, *BASELINES)
 HEALTH = "/openapi.json"
+UNSETTLED = (
+    "SELECT (SELECT count(*) FROM invoices WHERE status = 'open') + "
+    "(SELECT count(*) FROM deliveries WHERE status NOT IN ('delivered', 'failed'))"
+)
+SETTLE_POLL = 0.1
 WAITING = (
     "SELECT count(*) FROM deliveries "
     "WHERE status NOT IN ('delivered', 'failed') AND invoice_id LIKE ?"
@@ -84,3 +90,19 @@ def kit_waiting(server: Server, prefix: str = "") -> int:
     with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
         (count,) = conn.execute(WAITING, (prefix + "%",)).fetchone()
     return int(count)
+
+
+def kit_settle(server: Server, max_wait: float) -> None:
+    """
+    Wait (at most `max_wait` s) until the kit has paid every invoice and sent every
+    callback, so that a scenario does not pay for the one before it.
+    """
+    database = kit_database(server.log.parent, str(server.port))
+    deadline = time.monotonic() + max_wait
+    while time.monotonic() < deadline:
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+            (unsettled,) = conn.execute(UNSETTLED).fetchone()
+        if not unsettled:
+            return
+        time.sleep(SETTLE_POLL)
+    print(f"[{server.name}] not settled after {max_wait:g} s; going on", flush=True)

@@ -1,10 +1,12 @@
 """
-The API's one database connection, driven from one thread, and batches of writes.
+The API's one database connection, and batches of writes.
 
-Every query runs in that thread, one transaction at a time, so the event loop never
-waits on the database and SQLite never contends with itself for its write lock.
-Writes that arrive while a transaction runs go together in the next one: one commit
-(and one trip to the thread) for many invoices or attempts.
+One transaction at a time, so SQLite never contends with itself for its write lock.
+SQLite, a local file, is used from the event loop: a batch's transaction takes a
+fraction of a millisecond, less than handing it to a thread and back costs while the
+loop is busy. A database across the network is used from a thread of its own, so the
+loop never waits on a round trip. Writes that arrive while one is being written go
+together in the next transaction: one commit for many invoices or attempts.
 """
 
 import asyncio
@@ -25,29 +27,38 @@ R = TypeVar("R")
 
 class Database:
     """
-    One connection in one thread; `run` queues a transaction there and awaits it.
+    One connection; `run` runs a transaction on it, in the loop or in its thread.
+
+    `in_thread` defaults to True for every database but SQLite.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, in_thread: bool | None = None) -> None:
         self._engine = create_engine(url, poolclass=StaticPool)
-        if self._engine.dialect.name == "sqlite":
+        is_sqlite = self._engine.dialect.name == "sqlite"
+        if is_sqlite:
             _prepare_sqlite(self._engine, url)
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="database")
+
+        use_thread = not is_sqlite if in_thread is None else in_thread
+        self._thread = (
+            ThreadPoolExecutor(1, thread_name_prefix="database") if use_thread else None
+        )
         self._connection: Connection | None = None
 
     @classmethod
-    async def open(cls, url: str) -> "Database":
+    async def open(cls, url: str, in_thread: bool | None = None) -> "Database":
         """
         Connect to `url` and create the tables that are missing.
         """
-        database = cls(url)
+        database = cls(url, in_thread)
         await database.run(lambda conn: metadata.create_all(conn))
         return database
 
     async def run(self, work: Callable[[Connection], R]) -> R:
         """
-        Run `work` in one transaction in the database thread; return what it returns.
+        Run `work` in one transaction; return what it returns.
         """
+        if self._thread is None:
+            return self._transaction(work)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._transaction, work)
 
@@ -55,6 +66,9 @@ class Database:
         """
         Finish queued work, then close the connection.
         """
+        if self._thread is None:
+            self._close()
+            return
         await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
         self._thread.shutdown()
 
@@ -72,7 +86,8 @@ class Database:
 
 class Batch(Generic[T, R]):
     """
-    Items submitted while a batch is being written wait and go together in the next.
+    Items submitted while a batch is being written wait and go together in the next;
+    the first of a batch waits `linger` s for company.
 
     `work` gets the items and returns one result, or one exception, per item. If the
     whole transaction fails, each item is tried again alone, so that one bad item
@@ -84,10 +99,12 @@ class Batch(Generic[T, R]):
         database: Database,
         work: Callable[[Connection, list[T]], list[R | Exception]],
         limit: int,
+        linger: float = 0.0,
     ) -> None:
         self._database = database
         self._work = work
         self._limit = limit
+        self._linger = linger
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -103,6 +120,8 @@ class Batch(Generic[T, R]):
 
     async def _write_all(self) -> None:
         try:
+            if self._linger:
+                await asyncio.sleep(self._linger)
             while self._queue:
                 batch = self._queue[: self._limit]
                 del self._queue[: self._limit]

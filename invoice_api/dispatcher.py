@@ -19,6 +19,8 @@ from invoice_api.ticker import Ticker
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 3.0
+# Callbacks falling due within this span are claimed in one transaction.
+GATHER = 0.005
 
 
 class Dispatcher:
@@ -46,7 +48,7 @@ class Dispatcher:
         self._waiting: defaultdict[str, deque[Claim]] = defaultdict(deque)
         self._active: Counter[str] = Counter()
         self._tasks: dict[asyncio.Task[None], Claim] = {}
-        self.ticker = Ticker("dispatcher", self._claim, poll_interval)
+        self.ticker = Ticker("dispatcher", self._claim, poll_interval, GATHER)
 
     def start(self) -> None:
         """

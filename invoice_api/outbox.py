@@ -25,8 +25,9 @@ _PENDING = deliveries.c.status == "pending"
 _DELIVERING = deliveries.c.status == "delivering"
 # A pending delivery may be hurried too: its next attempt is then due at once.
 REDELIVERABLE = ("delivered", "failed", "pending")
-# Attempts recorded together at most.
+# Attempts recorded together at most, and how long the first waits for others.
 RECORD_BATCH = 256
+RECORD_LINGER = 0.005
 
 
 class DeliveryNotFoundError(LookupError):
@@ -104,7 +105,9 @@ class Outbox:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._results = Batch(database, _record_all, limit=RECORD_BATCH)
+        self._results = Batch(
+            database, _record_all, limit=RECORD_BATCH, linger=RECORD_LINGER
+        )
 
     async def claim_due(
         self, now: float, limit: int, lease: float, busy_hosts: Collection[str] = ()

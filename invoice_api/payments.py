@@ -14,7 +14,9 @@ from invoice_api.ticker import Ticker
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 100
+# Invoices paid within this span are collected in one transaction.
+GATHER = 0.005
 
 
 class PaymentSimulator:
@@ -27,7 +29,7 @@ class PaymentSimulator:
     ) -> None:
         self._store = store
         self._on_paid = on_paid
-        self.ticker = Ticker("payments", self._collect, poll_interval)
+        self.ticker = Ticker("payments", self._collect, poll_interval, GATHER)
 
     async def _collect(self) -> float | None:
         collected = await self._store.collect_payments(time.time(), limit=BATCH)

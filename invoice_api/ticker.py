@@ -15,13 +15,18 @@ class Ticker:
     """
     Runs `step` again and again; `step` returns the seconds until its next work is due.
 
-    A `wake()` during a step is not lost: the step runs once more right after.
+    A `wake()` during a step is not lost: the step runs once more right after. Steps
+    are at least `gather` s apart, so that work woken many times in that span is
+    taken in one step (one transaction instead of one each).
     """
 
-    def __init__(self, name: str, step: Step, poll_interval: float) -> None:
+    def __init__(
+        self, name: str, step: Step, poll_interval: float, gather: float = 0.0
+    ) -> None:
         self._name = name
         self._step = step
         self._poll_interval = poll_interval
+        self._gather = gather
         self._woken = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -51,7 +56,10 @@ class Ticker:
         while True:
             self._woken.clear()
             delay = await self._safe_step()
-            timeout = self._poll_interval if delay is None else delay
+            if self._gather:
+                await asyncio.sleep(self._gather)
+
+            timeout = self._poll_interval if delay is None else delay - self._gather
             timeout = min(max(timeout, 0.0), self._poll_interval)
 
             if timeout > 0:
