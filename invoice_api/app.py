@@ -40,9 +40,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         store = await Store.open(settings.database_url)
         policy = CallbackPolicy(settings.callback_allowlist)
         dispatcher = _build_dispatcher(store, settings, policy)
-        payments = PaymentSimulator(
-            store, dispatcher.ticker.wake, settings.poll_interval
-        )
+        payments = PaymentSimulator(store, dispatcher.notify, settings.poll_interval)
         app.state.services = Services(settings, store, payments, dispatcher, policy)
         dispatcher.start()
         payments.ticker.start()

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Collection
 
 from invoice_api.outbox import Claim, Outbox
 from invoice_api.retries import Decision, RetryPolicy
@@ -74,9 +75,22 @@ class Dispatcher:
         await self._outbox.release(unsent, time.time())
         await self._sender.close()
 
-    async def _claim(self) -> float | None:
+    def notify(self, hosts: Collection[str]) -> None:
+        """
+        Callbacks to `hosts` are due: claim them now, unless every one of those hosts
+        already has its fill (then the next finished send makes room and claims).
+        """
+        held = self._held()
+        if any(held[host] < 2 * self._per_host for host in hosts):
+            self.ticker.wake()
+
+    def _held(self) -> Counter[str]:
         held = Counter({host: len(queue) for host, queue in self._waiting.items()})
         held.update(self._active)
+        return held
+
+    async def _claim(self) -> float | None:
+        held = self._held()
         room = 2 * self._concurrency - sum(held.values())
         if room <= 0:
             return None

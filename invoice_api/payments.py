@@ -21,11 +21,15 @@ GATHER = 0.005
 
 class PaymentSimulator:
     """
-    Marks invoices paid when their time comes and wakes whoever sends their callbacks.
+    Marks invoices paid when their time comes and tells whoever sends their callbacks
+    to which hosts they go.
     """
 
     def __init__(
-        self, store: Store, on_paid: Callable[[], None], poll_interval: float
+        self,
+        store: Store,
+        on_paid: Callable[[set[str]], None],
+        poll_interval: float,
     ) -> None:
         self._store = store
         self._on_paid = on_paid
@@ -40,8 +44,9 @@ class PaymentSimulator:
                 payment.webhook_id,
             )
 
-        if any(payment.webhook_id for payment in collected.paid):
-            self._on_paid()
+        hosts = {p.target_host for p in collected.paid if p.target_host is not None}
+        if hosts:
+            self._on_paid(hosts)
         if len(collected.paid) == BATCH:
             return 0.0
         if collected.next_at is None:

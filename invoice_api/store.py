@@ -52,11 +52,13 @@ class NewCallback:
 @dataclass(frozen=True)
 class Payment:
     """
-    An invoice that has just been paid, and its callback if it has one.
+    An invoice that has just been paid, and its callback and the callback's target
+    host if it has one.
     """
 
     invoice_id: str
     webhook_id: str | None
+    target_host: str | None
 
 
 @dataclass(frozen=True)
@@ -230,11 +232,15 @@ def _stored_summaries(
 def _collect(conn: Connection, now: float, limit: int) -> Collection:
     paid = conn.execute(_PAY, {"now": now, "limit": limit}).scalars().all()
     scheduled = conn.execute(_SCHEDULE, {"now": now, "ids": paid})
-    hooks = {row.invoice_id: row.webhook_id for row in scheduled}
+    hooks = {row.invoice_id: (row.webhook_id, row.target_host) for row in scheduled}
 
     next_at = conn.execute(_NEXT_PAYMENT).scalar()
     return Collection(
-        [Payment(invoice_id, hooks.get(invoice_id)) for invoice_id in paid], next_at
+        [
+            Payment(invoice_id, *hooks.get(invoice_id, (None, None)))
+            for invoice_id in paid
+        ],
+        next_at,
     )
 
 
@@ -267,6 +273,8 @@ _SCHEDULE = (
     .values(
         status="pending", next_attempt_at=bindparam("now"), updated_at=bindparam("now")
     )
-    .returning(deliveries.c.invoice_id, deliveries.c.webhook_id)
+    .returning(
+        deliveries.c.invoice_id, deliveries.c.webhook_id, deliveries.c.target_host
+    )
 )
 _NEXT_PAYMENT = select(func.min(invoices.c.pay_at)).where(invoices.c.status == "open")
