@@ -8,7 +8,7 @@ import shlex
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bench.config import Config
@@ -18,7 +18,8 @@ PACKAGES = (
     "fastapi",
     "starlette",
     "uvicorn",
-    "h11",
+    "uvloop",
+    "httptools",
     "httpx",
     "sqlalchemy",
     "aiohttp",
@@ -37,7 +38,7 @@ def describe(config: Config, load_at_start: float, elapsed: float) -> dict[str, 
         "load_average_at_start": round(load_at_start, 2),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "versions": {name: version(name) for name in PACKAGES},
+        "versions": {name: _version(name) for name in PACKAGES},
         "generator": config.generator,
         "wrk": wrk_version(),
         "kit": asdict(config.kit),
@@ -54,3 +55,11 @@ def _cpu_model() -> str:
             if line.startswith("model name"):
                 return line.partition(":")[2].strip()
     return platform.processor() or "unknown"
+
+
+def _version(package: str) -> str:
+    # uvloop is not installed on Windows.
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"

@@ -1,33 +1,44 @@
 """
-`python -m callback_receiver`: configure logging, then serve on the settings' address.
+`python -m callback_receiver`: configure logging, check what the receiver needs,
+then serve on the settings' address.
 """
 
+import asyncio
 import sys
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from callback_receiver.app import create_app
+from callback_receiver.inbox import Inbox
 from callback_receiver.settings import ReceiverSettings
 from kit_process.console import configure_logging, describe_settings_error
+from kit_process.database_check import database_problem
+from kit_process.env_file import env_file_problem
 from kit_process.port_check import listen_problem
+
+PREFIX = "CALLBACK_RECEIVER_"
 
 
 def main() -> int:
     """
-    Run the receiver until interrupted; return 2 when the settings are invalid, 3
-    when its port cannot be had, each with one clear line.
+    Run the receiver until interrupted; return 2 when the settings are invalid (or
+    the database does not open), 3 when its address or port cannot be had, each
+    with one clear line.
     """
     configure_logging()
-    try:
-        settings = ReceiverSettings()
-    except (ValidationError, SettingsError) as exc:
-        reason = describe_settings_error(exc)
-        sys.stderr.write(f"callback_receiver: invalid settings: {reason}\n")
+    settings = _read_settings()
+    if settings is None:
         return 2
 
-    problem = listen_problem(settings.host, settings.port, "CALLBACK_RECEIVER_PORT")
+    problem = asyncio.run(_database_problem(settings.database_url))
+    if problem is not None:
+        sys.stderr.write(f"callback_receiver: {problem}\n")
+        return 2
+
+    problem = listen_problem(settings.host, settings.port, PREFIX)
     if problem is not None:
         sys.stderr.write(f"callback_receiver: {problem}\n")
         return 3
@@ -41,6 +52,28 @@ def main() -> int:
         access_log=False,
     )
     return 0
+
+
+def _read_settings() -> ReceiverSettings | None:
+    # None once the reason is written; pydantic-settings reads .env as UTF-8.
+    problem = env_file_problem(Path(".env"))
+    if problem is not None:
+        sys.stderr.write(f"callback_receiver: invalid settings: {problem}\n")
+        return None
+    try:
+        return ReceiverSettings()
+    except (ValidationError, SettingsError) as exc:
+        reason = describe_settings_error(exc, PREFIX)
+        sys.stderr.write(f"callback_receiver: invalid settings: {reason}\n")
+        return None
+
+
+async def _database_problem(url: str) -> str | None:
+    async def open_and_close() -> None:
+        inbox = await Inbox.open(url)
+        await inbox.close()
+
+    return await database_problem(open_and_close, url, f"{PREFIX}DATABASE_URL")
 
 
 if __name__ == "__main__":

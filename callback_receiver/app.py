@@ -14,6 +14,7 @@ from callback_receiver import failure_mode, pages, routes
 from callback_receiver.inbox import Inbox
 from callback_receiver.settings import ReceiverSettings, get_settings
 from callback_receiver.verification import SignatureVerifier
+from kit_process.body_limit import BodyLimit
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +31,10 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Callback receiver",
         summary="Receives signed invoice callbacks and keeps them in an inbox.",
-        max_body_size=MAX_BODY_BYTES,
         lifespan=_lifespan,
     )
+    # Starlette's own limit would answer 413 in plain text; this one in JSON.
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.state.settings = settings
     app.state.verifier = SignatureVerifier(
         [settings.webhook_secret, *settings.previous_webhook_secrets],
@@ -53,6 +55,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: ReceiverSettings = app.state.settings
     app.state.inbox = await Inbox.open(settings.database_url)
+    logger.info("inbox.opened backend=%s", app.state.inbox.backend)
     _log_started(settings)
 
     try:

@@ -46,10 +46,13 @@ def parse_event(text: str) -> InvoiceEvent:
 
 def load_body(text: str) -> JsonValue:
     """
-    Parse JSON text, refusing NaN, deep nesting and lone surrogates with `BodyError`.
+    Parse JSON text, refusing NaN, duplicate keys, deep nesting and lone surrogates
+    with `BodyError`.
     """
     try:
-        data: JsonValue = json.loads(text, parse_constant=_refuse_constant)
+        data: JsonValue = json.loads(
+            text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys
+        )
     except RecursionError as exc:
         raise BodyError(TOO_DEEP) from exc
     except ValueError as exc:
@@ -74,6 +77,16 @@ def _check_values(data: JsonValue) -> None:
             pending.extend((child, depth + 1) for child in value.values())
         elif isinstance(value, list):
             pending.extend((child, depth + 1) for child in value)
+
+
+def _unique_keys(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
+    # Parsers differ on which of two equal keys wins; one that is signed is refused.
+    found: dict[str, JsonValue] = {}
+    for key, value in pairs:
+        if key in found:
+            raise BodyError(f"body has the key {key!r} more than once")
+        found[key] = value
+    return found
 
 
 def _refuse_constant(name: str) -> None:

@@ -3,7 +3,6 @@ The inbox: verified callbacks stored once per webhook id, through SQLAlchemy (as
 """
 
 import builtins
-import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-
-logger = logging.getLogger(__name__)
 
 metadata = MetaData()
 events = Table(
@@ -76,8 +73,14 @@ class Inbox:
         async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
 
-        logger.info("inbox.opened backend=%s", engine.dialect.name)
         return cls(engine)
+
+    @property
+    def backend(self) -> str:
+        """
+        The kind of database the inbox is kept in, such as sqlite.
+        """
+        return self._engine.dialect.name
 
     async def close(self) -> None:
         """

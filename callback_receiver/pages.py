@@ -12,6 +12,7 @@ from pydantic import JsonValue
 
 from callback_receiver.received_events import readable_events
 from callback_receiver.routes import InboxDep, InvoiceIdQuery
+from kit_process.console import BIDI_ESCAPES
 
 PAGE_SIZE = 100
 REFRESH_SECONDS = 2
@@ -27,7 +28,16 @@ def pretty_json(value: JsonValue) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
+def visible_bidi(text: str) -> str:
+    """
+    Show bidirectional formatting characters as \\uNNNN, so that no value can make
+    the page read in another order than the text was sent.
+    """
+    return text.translate(BIDI_ESCAPES)
+
+
 templates.env.filters["pretty_json"] = pretty_json
+templates.env.filters["visible_bidi"] = visible_bidi
 
 
 @router.get("/", response_class=HTMLResponse)

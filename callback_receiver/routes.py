@@ -43,16 +43,11 @@ OPENAPI_EXTRA = {
 REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorDetail,
-        "description": "Signed, but the body is not JSON, nests too deep, or has "
-        "a lone surrogate",
+        "description": "Signed, but the body is not JSON, nests too deep, names "
+        "a key twice, or has a lone surrogate",
     },
     401: {"model": ErrorDetail, "description": "Missing or invalid signature"},
-    # Plain text when Content-Length is over the limit; JSON when a chunked body is.
-    413: {
-        "model": ErrorDetail,
-        "description": "The body is larger than 64 KiB",
-        "content": {"text/plain": {"schema": {"type": "string"}}},
-    },
+    413: {"model": ErrorDetail, "description": "The body is larger than 64 KiB"},
 }
 InvoiceIdPath = Annotated[
     str, Path(max_length=MAX_INVOICE_ID_LENGTH, pattern=INVOICE_ID_PATTERN)

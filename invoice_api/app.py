@@ -22,6 +22,7 @@ from invoice_api.sender import Sender
 from invoice_api.settings import DEMO_SECRET, ApiSettings, get_settings
 from invoice_api.signing import Signer
 from invoice_api.store import Store
+from kit_process.body_limit import BodyLimit
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +56,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Invoice API",
-        max_body_size=MAX_BODY_BYTES,
         summary="Takes invoices and calls you back, signed, when they are paid.",
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(router)
     app.include_router(delivery_router)

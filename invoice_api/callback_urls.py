@@ -3,10 +3,13 @@ Callback URLs: what the API accepts, and the target it builds for an invoice.
 """
 
 import re
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2048
 PRINTABLE_ASCII = re.compile(r"[!-~]+")
+# %00-%1F and %7F, and the C1 controls as UTF-8 (%C2%80-%C2%9F).
+ENCODED_CONTROL = re.compile(r"%[01][0-9a-f]|%7f|%c2%[89][0-9a-f]", re.IGNORECASE)
+DOT_SEGMENTS = (".", "..")
 SCHEMES = ("http", "https")
 
 
@@ -14,6 +17,8 @@ def validate_callback_url(url: str) -> str:
     """
     Return `url` if it is an absolute http(s) URL with a host; raise ValueError if not.
     """
+    if not url:
+        raise ValueError("must not be empty; leave callback_url out for no callback")
     if len(url) > MAX_URL_LENGTH:
         raise ValueError(f"must be at most {MAX_URL_LENGTH} characters")
     # urlsplit would quietly drop tabs and line breaks; refuse what is not plain.
@@ -39,7 +44,21 @@ def validate_callback_url(url: str) -> str:
         raise ValueError(f"has no usable port: {url!r}")
     if "#" in url:
         raise ValueError("must not have a #fragment: it would never be sent")
+    _check_path(parts.path, url)
     return url
+
+
+def _check_path(path: str, url: str) -> None:
+    # A client or server may resolve /a/../b to /b, so the callback would not go
+    # where the URL seems to say; a control character is never a real path.
+    if ENCODED_CONTROL.search(url):
+        raise ValueError("must not carry a percent-encoded control character")
+    segments = [unquote(segment) for segment in path.split("/")]
+    if any(segment in DOT_SEGMENTS for segment in segments):
+        raise ValueError(
+            "must not have . or .. path segments (plain or percent-encoded): "
+            "write the path they lead to"
+        )
 
 
 def build_target_url(callback_url: str, invoice_id: str) -> str:

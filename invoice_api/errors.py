@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 MAX_ECHO = 100
+UNKNOWN_QUERY = "unknown query parameter: this operation takes no such parameter"
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -29,6 +30,8 @@ def _clean(error: dict[str, Any]) -> dict[str, Any]:
         "loc": list(error["loc"]),
         "msg": str(error["msg"]).removeprefix("Value error, "),
     }
+    if error["type"] == "extra_forbidden" and tuple(error["loc"][:1]) == ("query",):
+        cleaned["msg"] = UNKNOWN_QUERY
     if "input" in error and _is_scalar(error["input"]):
         cleaned["input"] = _echo(error["input"])
     return cleaned

@@ -18,9 +18,13 @@ from pydantic import (
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-# Text without C0/C1 control characters (line breaks, NUL, ANSI escapes).
-NO_CONTROLS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+# C0 and C1 controls (line breaks, NUL, ANSI escapes), and the bidirectional
+# formatting characters (marks, embeddings, overrides, isolates) that make text
+# show in another order than it is stored.
+TEXT_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+FORBIDDEN_CHARACTER = re.compile(f"[{TEXT_FORBIDDEN}]")
 PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+CENTS = Decimal("0.01")
 # What the validators below accept, stated for OpenAPI (pydantic's own is wider).
 TOTAL_SCHEMA: dict[str, Any] = {
     "anyOf": [
@@ -35,7 +39,13 @@ TOTAL_SCHEMA: dict[str, Any] = {
 }
 
 
-def _refuse_surrogates(value: str) -> str:
+def _check_text(value: str) -> str:
+    found = FORBIDDEN_CHARACTER.search(value)
+    if found is not None:
+        raise ValueError(
+            f"must not contain control or bidirectional formatting characters; "
+            f"found U+{ord(found.group()):04X} at position {found.start()}"
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -50,19 +60,24 @@ def _check_plain_decimal(value: Any) -> Any:
     return value
 
 
-def _normalise(value: Decimal) -> Decimal:
-    # 1e2 becomes 100 and -0 becomes 0, so the same amount always reads the same.
-    return Decimal(format(abs(value) if value == 0 else value, "f"))
+def to_cents(value: Decimal) -> Decimal:
+    """
+    An amount with exactly two decimals (100, 100.0 and 1E2 all become 100.00), so
+    that the same amount always reads the same; -0 becomes 0.00.
+    """
+    return abs(value).quantize(CENTS) if value == 0 else value.quantize(CENTS)
 
 
 def _text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[
         str,
-        StringConstraints(
-            min_length=min_length, max_length=max_length, pattern=NO_CONTROLS
-        ),
-        AfterValidator(_refuse_surrogates),
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_check_text),
+        Field(json_schema_extra={"pattern": f"^[^{TEXT_FORBIDDEN}]*$"}),
     ]
+
+
+Money = Annotated[Decimal, AfterValidator(to_cents)]
 
 
 DeliveryStatus = Literal["scheduled", "pending", "delivering", "delivered", "failed"]
@@ -89,7 +104,7 @@ class Invoice(BaseModel):
     total: Annotated[
         Decimal,
         BeforeValidator(_check_plain_decimal),
-        AfterValidator(_normalise),
+        AfterValidator(to_cents),
         WithJsonSchema(TOTAL_SCHEMA, mode="validation"),
     ] = Field(
         ge=0,
@@ -97,7 +112,9 @@ class Invoice(BaseModel):
         decimal_places=2,
         allow_inf_nan=False,
         description="Exact amount: up to 12 digits before the point and 2 after; "
-        'a JSON number or a string such as `"19.99"`.',
+        'a JSON number without an exponent, or a string such as `"19.99"`. '
+        'It is kept and shown with two decimals: 100, 100.0 and `"100"` all '
+        'read `"100.00"`.',
         examples=["12500"],
     )
 
@@ -189,7 +206,7 @@ class InvoiceView(BaseModel):
     id: str
     title: str | None
     customer: str
-    total: Decimal
+    total: Money
     status: InvoiceStatus
     created_at: datetime
     paid_at: datetime | None

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from invoice_api import history
 from invoice_api.callback_policy import CallbackPolicy, CallbackPolicyError
@@ -17,6 +17,7 @@ from invoice_api.callback_urls import MAX_URL_LENGTH, build_target_url, target_h
 from invoice_api.callback_urls import validate_callback_url as _validate_url
 from invoice_api.callbacks import invoice_callback_router
 from invoice_api.dependencies import Services, get_services
+from invoice_api.json_body import StrictJsonRoute
 from invoice_api.models import (
     ID_PATTERN,
     CallbackSummary,
@@ -29,17 +30,29 @@ from invoice_api.store import InvoiceConflictError, NewCallback
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJsonRoute)
 
-CallbackUrl = Annotated[
-    Annotated[str, AfterValidator(_validate_url)] | None,
-    Query(
+CallbackUrl = Annotated[str, AfterValidator(_validate_url)]
+
+
+class InvoiceQuery(BaseModel):
+    """
+    The query of `POST /invoices/`: only `callback_url`, which may be left out.
+    """
+
+    # A misspelt parameter (callbackUrl) is refused, not taken as "no callback".
+    model_config = ConfigDict(extra="forbid")
+
+    callback_url: CallbackUrl | None = Field(
+        default=None,
         max_length=MAX_URL_LENGTH,
         description="Where to send the callback: the API POSTs to "
-        "`{callback_url}/invoices/{id}` once the invoice is paid.",
+        "`{callback_url}/invoices/{id}` once the invoice is paid. Optional: "
+        "without it the invoice is stored and paid, and no callback is sent.",
         examples=["http://127.0.0.1:8001/callback"],
-    ),
-]
+    )
+
+
 InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 
 
@@ -48,23 +61,27 @@ InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
     status_code=status.HTTP_202_ACCEPTED,
     callbacks=invoice_callback_router.routes,
     responses={
-        400: {"description": "The body cannot be read as UTF-8 JSON"},
         409: {"description": "An invoice with this id exists with other data"},
         413: {"description": "The body is over 64 KiB"},
     },
 )
 async def create_invoice(
     invoice: Invoice,
+    query: Annotated[InvoiceQuery, Query()],
     services: Annotated[Services, Depends(get_services)],
-    callback_url: CallbackUrl = None,
 ) -> InvoiceAccepted:
     """
     Accept an invoice at once; when it is paid, call back `callback_url`.
 
     The invoice and its callback are stored together before this answers. Sending the
-    same invoice again is harmless; the same id with other data is a 409.
+    same invoice again is harmless; the same id with other data is a 409. Without
+    `callback_url`, the invoice is paid all the same but nobody is called back.
+
+    The body is JSON sent as `application/json`, each key once, numbers without an
+    exponent. Anything else, like an unknown query parameter, is a 422 whose errors
+    name where (`loc`) and why (`msg`).
     """
-    settings = services.settings
+    settings, callback_url = services.settings, query.callback_url
     callback = None
     if callback_url is not None:
         await _check_reachable(services.policy, callback_url)

@@ -10,10 +10,9 @@ from typing import Annotated, Self
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from invoice_api.retries import STANDARD_SCHEDULE
+from kit_process.database_check import check_database_url
 
 DEMO_SECRET = "whsec_aW52b2ljZS1jYWxsYmFjay1raXQgZGVtbyBzZWNyZXQ="
 SECRET_PREFIX = "whsec_"
@@ -34,6 +33,8 @@ class ApiSettings(BaseSettings):
         extra="ignore",
         # A bad secret must not reach a log or a console in an error message.
         hide_input_in_errors=True,
+        # inf would put a payment or a retry off for ever; nan compares to nothing.
+        allow_inf_nan=False,
     )
 
     host: str = "127.0.0.1"
@@ -76,40 +77,21 @@ class ApiSettings(BaseSettings):
     def _check_allowlist(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for entry in value:
             if not ALLOWLIST_ENTRY.fullmatch(entry):
-                raise ValueError(
-                    f"callback_allowlist entry {entry!r} is not host:port or host:*"
-                )
+                raise ValueError(f"entry {entry!r} is not host:port or host:*")
         return value
 
     @field_validator("wait_schedule")
     @classmethod
     def _check_schedule(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if any(wait < 0 for wait in value):
-            raise ValueError("wait_schedule must list waits of 0 seconds or more")
+            raise ValueError("must list waits of 0 seconds or more")
         return value
 
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        # The API runs its queries in a thread of its own, with a blocking driver.
-        try:
-            url = make_url(value)
-        except ArgumentError:
-            raise ValueError(
-                "database_url is not a URL like sqlite:///data/invoice_api.db"
-            ) from None
-        try:
-            is_async = url.get_dialect().is_async
-        except NoSuchModuleError:
-            raise ValueError(
-                f"database_url names an unknown database or driver {url.drivername!r}"
-            ) from None
-        if is_async:
-            raise ValueError(
-                f"database_url names the asyncio driver {url.drivername!r}; use a "
-                "blocking one, e.g. sqlite:///data/invoice_api.db"
-            )
-        return value
+        # The API uses a blocking driver (see invoice_api/database.py).
+        return check_database_url(value, False, "sqlite:///data/invoice_api.db")
 
     @field_validator("webhook_secret")
     @classmethod

@@ -12,10 +12,11 @@ from pydantic_settings import SettingsError
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # C0 and C1 control characters (line breaks, NUL, ANSI escapes) as \xNN ...
 CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), *range(127, 160)]}
-# ... and the bidirectional controls that make a line read differently than it is.
-CONTROL_ESCAPES |= {
-    code: f"\\u{code:04x}" for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-}
+# ... and the bidirectional formatting characters (marks, embeddings, overrides,
+# isolates) that make a line read in another order than it is written.
+BIDI_CONTROLS = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+BIDI_ESCAPES = {code: f"\\u{code:04x}" for code in BIDI_CONTROLS}
+CONTROL_ESCAPES |= BIDI_ESCAPES
 
 
 class SingleLineFilter(logging.Filter):
@@ -27,9 +28,17 @@ class SingleLineFilter(logging.Filter):
         """
         Replace the message by its escaped text; always keep the record.
         """
-        record.msg = record.getMessage().translate(CONTROL_ESCAPES)
+        record.msg = escape_controls(record.getMessage())
         record.args = None
         return True
+
+
+def escape_controls(text: str) -> str:
+    """
+    `text` with each control or bidirectional formatting character as \\xNN or
+    \\uNNNN, so that it shows as one line, in the order it was written.
+    """
+    return text.translate(CONTROL_ESCAPES)
 
 
 def configure_logging() -> None:
@@ -45,16 +54,25 @@ def configure_logging() -> None:
         handler.addFilter(SingleLineFilter())
 
 
-def describe_settings_error(exc: ValidationError | SettingsError) -> str:
+def describe_settings_error(exc: ValidationError | SettingsError, prefix: str) -> str:
     """
-    Every problem of a settings error on one line, without echoing values.
+    Every problem of a settings error on one line, each named by its variable
+    (`prefix` and the field, e.g. INVOICE_API_PORT), without echoing values.
     """
     if not isinstance(exc, ValidationError):
         return str(exc)
 
     problems = []
     for error in exc.errors(include_url=False):
-        where = ".".join(map(str, error["loc"]))
         message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
+        variable = _variable(error["loc"], prefix)
+        problems.append(f"{variable}: {message}" if variable else message)
     return "; ".join(problems)
+
+
+def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
+    # ("wait_schedule", 2) is INVOICE_API_WAIT_SCHEDULE[2]; () is the whole model.
+    if not loc:
+        return ""
+    items = "".join(f"[{part}]" for part in loc[1:])
+    return f"{prefix}{str(loc[0]).upper()}{items}"

@@ -14,28 +14,36 @@ STOP_COMMAND = "uv run python scripts/stop_demo.py"
 KIT_MODULES = {"invoice_api", "callback_receiver"}
 
 
-def listen_problem(host: str, port: int, setting: str) -> str | None:
+def listen_problem(host: str, port: int, prefix: str) -> str | None:
     """
-    Why a server cannot listen on host:port now, or None when it can; `setting` is
-    the variable that moves it elsewhere (INVOICE_API_PORT ...).
+    Why a server cannot listen on host:port now, or None when it can; `prefix`
+    starts the variables that move it elsewhere (INVOICE_API_ for _HOST, _PORT).
     """
     try:
         _try_bind(host, port)
+    except socket.gaierror as exc:
+        return _address_message(host, port, f"{exc.strerror or exc}", prefix)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", 0) == 10048:
-            return _in_use_message(port, setting)
+            return _in_use_message(port, f"{prefix}PORT")
+        if exc.errno == errno.EADDRNOTAVAIL:
+            return _address_message(host, port, f"{exc.strerror or exc}", prefix)
         return (
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-            f"set {setting} to another port"
+            f"set {prefix}PORT to another port"
         )
     return None
 
 
 def _try_bind(host: str, port: int) -> None:
-    # Binds as uvicorn will (asyncio's create_server), then lets go at once.
+    # Binds as uvicorn will (asyncio's create_server), then lets go at once. An
+    # address of a family this system has switched off is skipped, as asyncio
+    # does, unless no address of the host can be had at all.
     addresses = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )
+    unavailable: OSError | None = None
+    bound = False
     for family, kind, proto, _, address in addresses:
         with socket.socket(family, kind, proto) as probe:
             if os.name == "posix":
@@ -45,8 +53,20 @@ def _try_bind(host: str, port: int) -> None:
             try:
                 probe.bind(address)
             except OSError as exc:
-                if exc.errno != errno.EADDRNOTAVAIL:  # that address family is off
+                if exc.errno != errno.EADDRNOTAVAIL:
                     raise
+                unavailable = exc
+            else:
+                bound = True
+    if unavailable is not None and not bound:
+        raise unavailable
+
+
+def _address_message(host: str, port: int, reason: str, prefix: str) -> str:
+    return (
+        f"cannot listen on {host}:{port}: {reason}; set {prefix}HOST to an "
+        "address of this machine, such as 127.0.0.1"
+    )
 
 
 def _in_use_message(port: int, setting: str) -> str:

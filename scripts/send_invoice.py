@@ -5,53 +5,70 @@ Send one invoice to the invoice API, then follow its callback to the receiver.
 
 Prints a timeline (accepted, paid, delivered, verified) and exits 0 once the receiver
 holds the verified callback and the API has recorded its delivery; 1 if the API refuses
-the invoice, 2 for bad options, 3 if a server cannot be reached, 4 if no callback
-arrives in time.
+the invoice, 2 for bad options (or a `.env` it cannot read), 3 if a server cannot be
+reached, 4 if no callback arrives in time, 5 if a server answers what the kit's
+servers never would (is --api or --receiver the other server's URL?).
+
+The default URLs use the ports the servers use: INVOICE_API_PORT and
+CALLBACK_RECEIVER_PORT from the environment or the project's `.env` (the one beside
+`scripts/`, from whichever folder this runs), else 8000 and 8001.
 """
 
 import argparse
 import sys
 import time
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-REFUSED, UNREACHABLE, TIMED_OUT = 1, 3, 4
+# Run as a file, Python puts scripts/ on the path but not the project; add it.
+sys.path.insert(1, str(Path(__file__).absolute().parent.parent))
+from kit_process.demo_ports import (  # noqa: E402
+    DemoPorts,
+    DemoPortsError,
+    project_env_file,
+    read_demo_ports,
+)
+from scripts.round_trip import (  # noqa: E402
+    BAD_OPTIONS,
+    TIMED_OUT,
+    RoundTripError,
+    post_invoice,
+    read_events,
+    read_invoice,
+    steps,
+)
+
 POLL_INTERVAL = 0.1
+ENV_FILE = project_env_file(__file__)
 
 
-class RoundTripError(Exception):
+def parse_args(
+    argv: list[str] | None = None, ports: DemoPorts | None = None
+) -> argparse.Namespace:
     """
-    The round trip stopped; carries the exit code and what to tell the user.
+    Read the command line; every default suits `uv run honcho start` on `ports`.
     """
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """
-    Read the command line; every default suits `uv run honcho start`.
-    """
+    ports = ports or DemoPorts(_env_file=None)
+    api = f"http://127.0.0.1:{ports.invoice_api_port}"
+    receiver = f"http://127.0.0.1:{ports.callback_receiver_port}"
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = parser.add_argument
-    add("--api", type=_base_url, default="http://127.0.0.1:8000", help="API base URL")
+    add("--api", type=_base_url, default=api, help="API base URL")
     add(
         "--receiver",
         type=_base_url,
-        default="http://127.0.0.1:8001",
+        default=receiver,
         help="receiver base URL, read to follow the callback",
     )
     add(
         "--callback-url",
-        default="http://127.0.0.1:8001/callback",
+        default=f"{receiver}/callback",
         help="where the API calls back (the receiver's /callback)",
     )
     add("--id", default=f"inv-{uuid.uuid4().hex[:12]}", help="invoice id")
@@ -82,27 +99,14 @@ def _seconds(value: str) -> float:
     return seconds
 
 
-def send(client: httpx.Client, args: argparse.Namespace) -> dict[str, Any]:
+def send(client: httpx.Client, args: argparse.Namespace) -> str:
     """
-    POST the invoice; return the API's answer or raise RoundTripError.
+    POST the invoice; return its callback's webhook id or raise RoundTripError.
     """
     invoice = {"id": args.id, "customer": args.customer, "total": args.total}
     if args.title:
         invoice["title"] = args.title
-    response = _call(
-        client.post,
-        f"{args.api}/invoices/",
-        params={"callback_url": args.callback_url},
-        json=invoice,
-    )
-
-    if response.status_code != 202:
-        raise RoundTripError(
-            REFUSED,
-            f"the API refused the invoice: HTTP {response.status_code} {response.text}",
-        )
-    answer: dict[str, Any] = response.json()
-    return answer
+    return post_invoice(client, args.api, invoice, args.callback_url)
 
 
 def follow(
@@ -116,12 +120,10 @@ def follow(
     view: dict[str, Any] = {}
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
-        view = _call(client.get, f"{args.api}/invoices/{args.id}").json()
-        events = _call(
-            client.get, f"{args.receiver}/events", params={"invoice_id": args.id}
-        ).json()["events"]
+        view = read_invoice(client, args.api, args.id)
+        events = read_events(client, args.receiver, args.id)
 
-        for step, at, detail in _steps(view, events, webhook_id):
+        for step, at, detail in steps(view, events, webhook_id):
             if step not in seen:
                 seen.add(step)
                 _print_step(step, at - sent_at, detail)
@@ -130,42 +132,6 @@ def follow(
         time.sleep(POLL_INTERVAL)
 
     raise RoundTripError(TIMED_OUT, _timeout_message(args, view))
-
-
-def _steps(
-    view: dict[str, Any], events: list[dict[str, Any]], webhook_id: str
-) -> list[tuple[str, float, str]]:
-    callback = view.get("callback") or {}
-    steps = []
-    if view.get("status") == "paid":
-        steps.append(("paid", _epoch(view["paid_at"]), "the API collected payment"))
-    if callback.get("status") == "delivered":
-        last = callback["attempts"][-1]
-        answered = _epoch(last["started_at"]) + last["duration_ms"] / 1000
-        detail = f"attempt {last['number']} answered HTTP {last['status_code']}"
-        steps.append(("delivered", answered, detail))
-    for event in events:
-        if event["webhook_id"] == webhook_id and event["verified"]:
-            detail = "the receiver holds the event; signature verified"
-            steps.append(("verified", _epoch(event["received_at"]), detail))
-    return steps
-
-
-def _epoch(moment: str) -> float:
-    return datetime.fromisoformat(moment).timestamp()
-
-
-def _call(
-    method: Callable[..., httpx.Response], url: str, **kwargs: Any
-) -> httpx.Response:
-    try:
-        return method(url, **kwargs)
-    except httpx.TransportError as exc:
-        raise RoundTripError(
-            UNREACHABLE,
-            f"cannot reach {url}: {str(exc).rstrip('.') or type(exc).__name__}. "
-            "Are the servers running (uv run honcho start)?",
-        ) from exc
 
 
 def _print_step(step: str, elapsed: float, detail: str) -> None:
@@ -189,11 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     """
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="backslashreplace")
-    args = parse_args(argv)
+    try:
+        ports = read_demo_ports(ENV_FILE)
+    except DemoPortsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_OPTIONS
+    args = parse_args(argv, ports)
     try:
         with httpx.Client(timeout=10.0) as client:
             sent_at = time.time()
-            webhook_id = send(client, args)["callback"]["webhook_id"]
+            webhook_id = send(client, args)
             detail = f"invoice={args.id} webhook-id={webhook_id}"
             _print_step("accepted", time.time() - sent_at, detail)
             follow(client, args, webhook_id, sent_at)

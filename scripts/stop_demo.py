@@ -4,39 +4,36 @@ Stop the kit's servers left running on the demo's ports, and nothing else.
     uv run python scripts/stop_demo.py [--port PORT ...]
 
 The ports are read as the servers read them: INVOICE_API_PORT and
-CALLBACK_RECEIVER_PORT from the environment or `.env`, else 8000 and 8001. A process
+CALLBACK_RECEIVER_PORT from the environment or the project's `.env` (the one beside
+`scripts/`, from whichever folder this runs), else 8000 and 8001. A process
 listening on one of them is stopped only if its command line runs `-m invoice_api` or
 `-m callback_receiver`. Prints one line per port, then exits 0 when every port is
-free, 1 when another program holds a port (it is left running), 2 for bad options,
-3 when this system cannot tell which process holds a port (access is denied), and 4
-when a kit server could not be stopped.
+free, 1 when another program holds a port (it is left running), 2 for bad options or
+a `.env` it cannot read, 3 when this system cannot tell which process holds a port
+(access is denied), and 4 when a kit server could not be stopped.
 """
 
 import argparse
 import sys
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from pathlib import PureWindowsPath
+from pathlib import Path, PureWindowsPath
 from typing import NamedTuple
 
 import psutil
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Run as a file, Python puts scripts/ on the path but not the project; add it.
+sys.path.insert(1, str(Path(__file__).absolute().parent.parent))
+from kit_process.demo_ports import (  # noqa: E402
+    DemoPortsError,
+    project_env_file,
+    read_demo_ports,
+)
 
 FREE, OTHER_PROGRAM, BAD_OPTIONS, UNKNOWN_OWNER, NOT_STOPPED = 0, 1, 2, 3, 4
 KIT_MODULES = {"invoice_api", "callback_receiver"}
 STOP_WAIT = 10.0  # seconds to exit, after terminate() and again after kill()
-
-
-class DemoPorts(BaseSettings):
-    """
-    The two servers' ports, from the same variables and `.env` the servers read.
-    """
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    invoice_api_port: int = Field(default=8000, ge=1, le=65535)
-    callback_receiver_port: int = Field(default=8001, ge=1, le=65535)
+ENV_FILE = project_env_file(__file__)
 
 
 class Listener(NamedTuple):
@@ -192,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         ports = args.port or _settings_ports()
-    except ValidationError as exc:
-        print(f"error: invalid port setting: {_summarise(exc)}", file=sys.stderr)
+    except DemoPortsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return BAD_OPTIONS
 
     code = FREE
@@ -209,15 +206,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _settings_ports() -> list[int]:
-    settings = DemoPorts()
+    settings = read_demo_ports(ENV_FILE)
     return [settings.invoice_api_port, settings.callback_receiver_port]
-
-
-def _summarise(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(map(str, error['loc'])).upper()}: {error['msg']}"
-        for error in exc.errors(include_url=False)
-    )
 
 
 if __name__ == "__main__":

@@ -67,15 +67,16 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
 
 @contextmanager
 def run_module(
-    module: str, env: dict[str, str], health_url: str, log: Path
+    module: str, env: dict[str, str], health_url: str, log: Path, cwd: Path = ROOT
 ) -> Iterator[subprocess.Popen[bytes]]:
     """
-    Start `python -m module` writing to `log`; wait until `health_url` answers.
+    Start `python -m module` in `cwd` writing to `log`; wait until `health_url`
+    answers. Outside ROOT, `env` must put ROOT on PYTHONPATH.
     """
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-X", "utf8", "-u", "-m", module],
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, **env},
             stdout=output,
             stderr=subprocess.STDOUT,

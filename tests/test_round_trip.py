@@ -20,7 +20,7 @@ from tests.servers import free_port, run_module, serve, wait_for
 
 TUTORIAL_INVOICE = {"id": "invoice123", "customer": "山田花子", "total": 12500}
 EXPECTED_BODY = {
-    "description": "Invoice invoice123 paid by 山田花子: 12500",
+    "description": "Invoice invoice123 paid by 山田花子: 12500.00",
     "paid": True,
 }
 

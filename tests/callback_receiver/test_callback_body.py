@@ -42,6 +42,14 @@ REFUSALS = [
     pytest.param("[" * 50_000, "nests deeper", id="arrays-50000"),
     pytest.param("[1, Infinity]", "Infinity is not a JSON value", id="infinity"),
     pytest.param("{not json", "body is not JSON", id="broken"),
+    pytest.param(
+        '{"description": "x", "paid": false, "paid": true}',
+        "body has the key 'paid' more than once",
+        id="key-twice",
+    ),
+    pytest.param(
+        '{"a": {"b": 1, "b": 2}}', "key 'b' more than once", id="nested-twice"
+    ),
 ]
 
 

@@ -17,6 +17,7 @@ from tests.callback_receiver.signing import event_body, post_callback, signed_he
 from tests.servers import serve
 
 MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE = "the body is larger than 64 KiB (65536 bytes)"
 LONE_SURROGATE = '{"description": "\\ud800", "paid": true}'
 
 
@@ -66,11 +67,11 @@ def _chunks(body: str) -> Iterator[bytes]:
 def test_receive_invoice_event_refused_when_body_too_large(
     client: httpx.Client, size: int
 ) -> None:
-    """A signed body over 64 KiB gets 413, and nothing is stored."""
+    """A signed body over 64 KiB gets a JSON 413, and nothing is stored."""
     response = post_callback(client, "inv_42", _body_of_size(size))
 
     assert response.status_code == 413
-    assert response.text == "Content Too Large"
+    assert response.json() == {"detail": TOO_LARGE}
     assert _events(client) == []
 
 
@@ -86,7 +87,7 @@ def test_receive_invoice_event_refused_when_chunked_body_too_large(
 
     assert response.request.headers["transfer-encoding"] == "chunked"
     assert response.status_code == 413
-    assert response.json() == {"detail": "Content Too Large"}
+    assert response.json() == {"detail": TOO_LARGE}
     assert _events(client) == []
 
 

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from callback_receiver.settings import DEMO_SECRET
-from tests.callback_receiver.signing import event_body, post_callback
+from tests.callback_receiver.signing import SECRET, event_body, post_callback
 from tests.servers import ROOT, free_port, run_module, wait_for
 
 
@@ -88,7 +89,7 @@ def test_run_module_refuses_demo_secret_off_loopback(tmp_path: Path) -> None:
 
 
 def test_run_module_escapes_control_characters_in_log(tmp_path: Path) -> None:
-    """Line breaks, NUL and ANSI escapes in a value are logged as \\xNN, on one line."""
+    """Line breaks, NUL, ANSI escapes and bidi controls are escaped, on one line."""
     port = free_port()
     log = tmp_path / "receiver.log"
     env = _environment(tmp_path, "127.0.0.1", port)
@@ -98,7 +99,7 @@ def test_run_module_escapes_control_characters_in_log(tmp_path: Path) -> None:
         run_module("callback_receiver", env, f"{base_url}/events", log),
         httpx.Client(base_url=base_url) as client,
     ):
-        body = event_body("a\nINFO forged \x1b[31m red\r\x00\x85end")
+        body = event_body("a\nINFO forged \x1b[31m red\r\x00\x85end\u202eRLO\u2066")
         answer = post_callback(client, "inv_9", body, "msg_forge", DEMO_SECRET)
         wait_for(lambda: "callback.received" in log.read_text("utf-8"))
     output = log.read_text("utf-8")
@@ -107,9 +108,11 @@ def test_run_module_escapes_control_characters_in_log(tmp_path: Path) -> None:
     assert (
         "webhook_id=msg_forge paid=True "
         "description=a\\x0aINFO forged \\x1b[31m red\\x0d\\x00\\x85end"
+        "\\u202eRLO\\u2066"
     ) in output
     assert not any(line.startswith("INFO forged") for line in output.splitlines())
     assert "\x1b" not in output
+    assert "\u202e" not in output
 
 
 def test_run_module_names_leftover_server_on_its_port(tmp_path: Path) -> None:
@@ -146,11 +149,77 @@ def test_run_module_names_other_program_on_its_port(tmp_path: Path) -> None:
     assert len(finished.stderr.strip().splitlines()) == 1
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def test_run_module_names_utf16_env_file(tmp_path: Path) -> None:
+    """A .env saved as UTF-16 exits 2 with one line naming the file and encoding."""
+    (tmp_path / ".env").write_text("CALLBACK_RECEIVER_PORT=1\n", encoding="utf-16")
+
+    finished = _start(_environment(tmp_path, "127.0.0.1", free_port()), tmp_path)
+
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(
+        "callback_receiver: invalid settings: cannot read .env: it is saved as UTF-16"
+    )
+    assert len(finished.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        pytest.param(
+            "sqlite:///x.db",
+            "invalid settings: CALLBACK_RECEIVER_DATABASE_URL: names the blocking "
+            "driver 'sqlite'",
+            id="blocking-driver",
+        ),
+        pytest.param(
+            "sqlite+aiosqlite:////proc/nope/x.db",
+            "cannot open the database CALLBACK_RECEIVER_DATABASE_URL="
+            "sqlite+aiosqlite:////proc/nope/x.db: No such file",
+            id="no-folder",
+        ),
+    ],
+)
+def test_run_module_names_unusable_database(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    """A database URL it cannot use exits 2 with one line naming the setting."""
+    env = {
+        **_environment(tmp_path, "127.0.0.1", free_port()),
+        "CALLBACK_RECEIVER_DATABASE_URL": url,
+    }
+
+    finished = _start(env)
+
+    assert finished.returncode == 2
+    assert finished.stderr.startswith(f"callback_receiver: {reason}")
+    assert len(finished.stderr.splitlines()) == 1
+
+
+def test_run_module_names_address_it_cannot_have(tmp_path: Path) -> None:
+    """A host that is not this machine's exits 3 before receiver.started."""
+    env = {
+        **_environment(tmp_path, "192.0.2.1", free_port()),
+        "CALLBACK_RECEIVER_WEBHOOK_SECRET": SECRET,
+        "CALLBACK_RECEIVER_FAILURE_MODE_ENABLED": "false",
+    }
+
+    finished = _start(env)
+
+    assert finished.returncode == 3
+    assert finished.stderr.startswith("callback_receiver: cannot listen on 192.0.2.1")
+    assert "set CALLBACK_RECEIVER_HOST to an address of this machine" in (
+        finished.stderr
+    )
+    assert "receiver.started" not in finished.stdout
+
+
+def _start(
+    env: dict[str, str], folder: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-X", "utf8", "-m", "callback_receiver"],
-        cwd=ROOT,
-        env={**os.environ, **env},
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,
         text=True,
         encoding="utf-8",

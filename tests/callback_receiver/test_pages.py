@@ -45,3 +45,14 @@ def test_show_inbox_filtered_by_invoice(client: httpx.Client) -> None:
 
     assert "msg_a" in page
     assert "msg_b" not in page
+
+
+def test_show_inbox_shows_bidi_controls_escaped(client: httpx.Client) -> None:
+    """A right-to-left override in a description is shown as \\u202e, not obeyed."""
+    body = event_body("Invoice 1 paid: \u202e00.001")
+    post_callback(client, "inv_42", body, webhook_id="msg_bidi").raise_for_status()
+
+    page = client.get("/").text
+
+    assert "Invoice 1 paid: \\u202e00.001" in page
+    assert "\u202e" not in page

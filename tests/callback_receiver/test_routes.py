@@ -97,6 +97,18 @@ def test_receive_invoice_event_duplicate_recorded_once(
     assert sum(m.startswith("callback.received") for m in messages) == 1
 
 
+def test_receive_invoice_event_replayed_to_other_path(client: httpx.Client) -> None:
+    """A signed copy sent first to another invoice's path is kept under that one."""
+    headers = signed_headers(BODY, "msg_copy")
+
+    copy = client.post("/callback/invoices/inv_other", content=BODY, headers=headers)
+    real = client.post("/callback/invoices/inv_42", content=BODY, headers=headers)
+    events = _events(client)
+
+    assert copy.status_code == real.status_code == 200
+    assert [(e["invoice_id"], e["duplicates"]) for e in events] == [("inv_other", 1)]
+
+
 def _without(name: str) -> Headers:
     def make() -> dict[str, str]:
         headers = signed_headers(BODY)
@@ -325,7 +337,7 @@ def test_document_every_answer_in_openapi(client: httpx.Client) -> None:
 
     assert sorted(responses) == ["200", "400", "401", "413", "422"]
     assert "64 KiB" in responses["413"]["description"]
-    assert sorted(responses["413"]["content"]) == ["application/json", "text/plain"]
+    assert sorted(responses["413"]["content"]) == ["application/json"]
     assert "invoice id" in responses["422"]["description"]
     assert responses["422"]["content"]["application/json"]["schema"]["$ref"]
     assert "/failure-mode" in operation["description"]

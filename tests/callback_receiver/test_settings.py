@@ -175,3 +175,29 @@ def test_refuse_demo_secret_as_previous_off_loopback() -> None:
             previous_webhook_secrets=(DEMO_SECRET,),
             failure_mode_enabled=False,
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        pytest.param(
+            "sqlite:///x.db", "'sqlite'; this server needs an asyncio one", id="sqlite"
+        ),
+        pytest.param("postgresql://u:pw@h/db", "blocking driver", id="psycopg2"),
+        pytest.param("not a url", "is not a URL", id="not-a-url"),
+        pytest.param("nodb://u:pw@h/db", "unknown database", id="unknown-dialect"),
+    ],
+)
+def test_refuse_unusable_database_url(url: str, reason: str) -> None:
+    """A database URL the receiver cannot use is refused, with the fix, no password."""
+    with pytest.raises(ValidationError, match=reason) as caught:
+        ReceiverSettings(_env_file=None, database_url=url)
+
+    assert "pw" not in str(caught.value)
+
+
+def test_accept_asyncio_database_url() -> None:
+    """An asyncio driver, such as aiosqlite or asyncpg, is taken."""
+    url = "postgresql+asyncpg://u:pw@h/db"
+
+    assert ReceiverSettings(_env_file=None, database_url=url).database_url == url

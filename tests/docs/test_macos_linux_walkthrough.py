@@ -76,6 +76,14 @@ def _assert_walkthrough_story(
     assert event["verified"] is True
     assert "株式会社サンプル商事" in event["body"]["description"]
     assert "callback.received invoice_id=inv-example-001" in log
+    # As the docs show it: honcho's time and name, then the record; two decimals.
+    assert re.search(
+        r"^\d\d:\d\d:\d\d api\.1 {6}\| INFO invoice_api\.routes: invoice\.received "
+        r"invoice_id=inv-example-001 webhook_id=msg_\w+ customer=\S+ \S+ "
+        r"total=33000\.00$",
+        log,
+        re.MULTILINE,
+    )
     assert log.count("callback.failing_on_purpose") == 2
     assert log.count("callback.retry_scheduled") == 2
     assert re.search(r"callback\.delivered .* attempt=3 status=200", log)

@@ -81,12 +81,34 @@ def test_build_target_url_keeps_id_inside_path(invoice_id: str) -> None:
         pytest.param("http://bücher.example/", "punycode", id="unicode-host"),
         pytest.param("http://127.0.0.1/\ufffd", "printable", id="replacement"),
         pytest.param("http://127.0.0.1/cb#top", "fragment", id="fragment"),
+        pytest.param("", "must not be empty", id="empty"),
+        pytest.param("http://127.0.0.1/cb/../failure-mode", r"\.\. path", id="dot-dot"),
+        pytest.param("http://127.0.0.1/cb/./x", r"\.\. path", id="dot"),
+        pytest.param("http://127.0.0.1/cb/..", r"\.\. path", id="dot-dot-last"),
+        pytest.param("http://127.0.0.1/cb/%2e%2e/x", "percent", id="encoded-dots"),
+        pytest.param("http://127.0.0.1/cb/%2E./x", "percent", id="half-encoded"),
+        pytest.param("http://127.0.0.1/cb%00", "control", id="encoded-nul"),
+        pytest.param("http://127.0.0.1/cb?x=%0D%0A", "control", id="encoded-crlf"),
+        pytest.param("http://127.0.0.1/cb%7f", "control", id="encoded-delete"),
+        pytest.param("http://127.0.0.1/cb%C2%85", "control", id="encoded-c1"),
     ],
 )
 def test_validate_callback_url_refuses(url: str, reason: str) -> None:
     """Anything but an absolute http(s) URL with a host is refused with the reason."""
     with pytest.raises(ValueError, match=reason):
         validate_callback_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("https://hooks.example/..hidden/v1.2/...", id="dots-in-names"),
+        pytest.param("https://hooks.example/a%2Fb?q=%20x", id="encoded-printable"),
+    ],
+)
+def test_validate_callback_url_accepts_plain_url(url: str) -> None:
+    """A URL whose segments only contain dots among other characters is taken."""
+    assert validate_callback_url(url) == url
 
 
 def test_validate_callback_url_accepts_demo_url() -> None:

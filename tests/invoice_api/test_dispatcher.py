@@ -55,7 +55,7 @@ def test_deliver_callback_signed_to_target(
     assert request.headers["webhook-id"] == webhook_id
     assert request.headers["content-type"] == "application/json"
     assert Webhook(DEMO_SECRET).verify(request.body, request.headers) == {
-        "description": "Invoice invoice123 paid by 山田花子: 12500",
+        "description": "Invoice invoice123 paid by 山田花子: 12500.00",
         "paid": True,
     }
     assert f"callback.delivered invoice_id=invoice123 webhook_id={webhook_id}" in (

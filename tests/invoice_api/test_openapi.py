@@ -71,3 +71,14 @@ def test_docs_page_is_served(api: str) -> None:
 
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+
+
+def test_openapi_documents_only_optional_callback_url(openapi: dict[str, Any]) -> None:
+    """POST /invoices/ takes one query parameter, optional, and says what if absent."""
+    operation = openapi["paths"]["/invoices/"]["post"]
+
+    [parameter] = operation["parameters"]
+    assert (parameter["name"], parameter["in"]) == ("callback_url", "query")
+    assert parameter["required"] is False
+    assert "no callback is sent" in parameter["description"]
+    assert "unknown query parameter" in operation["description"]

@@ -2,6 +2,7 @@
 Tests of the invoice API's path operations, on a real server.
 """
 
+import json
 import logging
 import time
 from typing import Any
@@ -67,20 +68,64 @@ def test_create_invoice_answers_fast_with_receiver_down(api: str) -> None:
     ("total", "kept"),
     [
         pytest.param(19.99, "19.99", id="float"),
-        pytest.param("9999", "9999", id="string"),
-        pytest.param(0, "0", id="zero"),
-        pytest.param(-0.0, "0.0", id="negative-zero"),
-        pytest.param(1e2, "100.0", id="exponent-number"),
+        pytest.param("9999", "9999.00", id="string"),
+        pytest.param(0, "0.00", id="zero"),
+        pytest.param(-0.0, "0.00", id="negative-zero"),
+        pytest.param(100, "100.00", id="integer"),
+        pytest.param(100.0, "100.00", id="one-decimal"),
+        pytest.param("100.00", "100.00", id="two-decimals"),
         pytest.param("0.10", "0.10", id="trailing-zero"),
+        pytest.param(999999999999.99, "999999999999.99", id="largest"),
     ],
 )
-def test_create_invoice_keeps_total_exact(api: str, total: Any, kept: str) -> None:
-    """Totals come back exactly as sent, as a decimal string."""
+def test_create_invoice_reads_total_with_two_decimals(
+    api: str, total: Any, kept: str
+) -> None:
+    """Every accepted total is kept exactly and read back with two decimals."""
     post_invoice(api, {**INVOICE, "total": total})
 
     view = httpx.get(f"{api}/invoices/invoice123").json()
 
     assert view["total"] == kept
+
+
+def test_create_invoice_describes_total_with_two_decimals(
+    api: str, recorder: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The callback and the log read a total the way the invoice does: 100.00."""
+    caplog.set_level(logging.INFO, logger="invoice_api")
+    record, receiver = recorder
+
+    post_invoice(api, {**INVOICE, "total": 100}, f"{receiver}/callback")
+    wait_for(lambda: _delivered(api, "invoice123"))
+
+    [callback] = record.requests
+    assert json.loads(callback.body)["description"] == (
+        "Invoice invoice123 paid by 山田花子: 100.00"
+    )
+    assert any("total=100.00" in log.getMessage() for log in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        pytest.param(12500.0, id="one-decimal"),
+        pytest.param("12500.00", id="string"),
+        pytest.param("12500", id="string-integer"),
+    ],
+)
+def test_create_invoice_repeat_with_other_total_spelling_is_idempotent(
+    api: str, spelling: Any
+) -> None:
+    """The same amount spelt another way is a repeat, not a conflict."""
+    first = post_invoice(api, INVOICE, "http://127.0.0.1:9/callback").json()
+
+    again = post_invoice(
+        api, {**INVOICE, "total": spelling}, "http://127.0.0.1:9/callback"
+    )
+
+    assert again.status_code == 202
+    assert again.json()["callback"]["webhook_id"] == first["callback"]["webhook_id"]
 
 
 @pytest.mark.parametrize(
@@ -101,8 +146,14 @@ def test_create_invoice_keeps_total_exact(api: str, total: Any, kept: str) -> No
         pytest.param({**INVOICE, "total": "１２３"}, "total", "plain", id="fullwidth"),
         pytest.param({**INVOICE, "total": "1E+2"}, "total", "plain", id="exponent"),
         pytest.param({**INVOICE, "total": " 100 "}, "total", "plain", id="spaces"),
-        pytest.param({**INVOICE, "customer": "a\x00b"}, "customer", "match", id="nul"),
-        pytest.param({**INVOICE, "title": "a\nb"}, "title", "match", id="newline"),
+        pytest.param({**INVOICE, "customer": "a\x00b"}, "customer", "U+0000", id="nul"),
+        pytest.param({**INVOICE, "title": "a\nb"}, "title", "U+000A", id="newline"),
+        pytest.param(
+            {**INVOICE, "customer": "a\u202eb"}, "customer", "U+202E", id="override"
+        ),
+        pytest.param({**INVOICE, "title": "a\u2066b"}, "title", "U+2066", id="isolate"),
+        pytest.param({**INVOICE, "title": "a\u200fb"}, "title", "U+200F", id="rl-mark"),
+        pytest.param({**INVOICE, "title": "a\u061cb"}, "title", "U+061C", id="al-mark"),
         pytest.param({**INVOICE, "total": 1e13}, "total", "digits", id="too-big"),
         pytest.param(
             {**INVOICE, "callback_url": "http://127.0.0.1:8001/callback"},
@@ -134,6 +185,13 @@ def test_create_invoice_refuses_bad_fields(
             b'{"id": "a", "customer": "b", "total": Infinity}', TOTAL, id="inf"
         ),
         pytest.param(b'{"id": "a", "customer": "b", "total": 1e999}', TOTAL, id="huge"),
+        pytest.param(b'{"id": "a", "customer": "b", "total": 1E1}', TOTAL, id="1E1"),
+        pytest.param(
+            b'{"id": "a", "customer": "b", "total": 1e-400}', TOTAL, id="tiny"
+        ),
+        pytest.param(
+            b'{"id": "a", "customer": "b", "total": 1, "total": 2}', TOTAL, id="twice"
+        ),
         pytest.param(b"{not json", ["body", 1], id="broken-json"),
         pytest.param(b"\xff\xfe", ["body", 0], id="not-utf8"),
         pytest.param(b"[]", ["body"], id="array"),
@@ -147,7 +205,7 @@ def test_create_invoice_refuses_bad_fields(
 def test_create_invoice_refuses_raw_body(
     api: str, raw: bytes, loc: list[str | int]
 ) -> None:
-    """Non-finite numbers and bodies that are not JSON objects are a 422, never 500."""
+    """Odd numbers, a key given twice and non-object bodies are a 422, never 500."""
     response = post_invoice(
         api, None, content=raw, headers={"content-type": "application/json"}
     )
@@ -163,15 +221,41 @@ def test_create_invoice_refuses_raw_body(
         pytest.param("127.0.0.1:8001", id="no-scheme"),
         pytest.param("http://", id="no-host"),
         pytest.param("http://127.0.0.1:99999/", id="bad-port"),
+        pytest.param("http://127.0.0.1:8001/callback/../failure-mode", id="dot-dot"),
+        pytest.param("http://127.0.0.1:8001/callback/%2e%2e/x", id="encoded-dot-dot"),
+        pytest.param("http://127.0.0.1:8001/call%00back", id="encoded-nul"),
     ],
 )
 def test_create_invoice_refuses_bad_callback_url(api: str, url: str) -> None:
-    """A callback_url that is not an absolute http(s) URL is a 422 naming it."""
+    """A callback_url that is not a plain absolute http(s) URL is a 422 naming it."""
     response = post_invoice(api, INVOICE, url)
 
     errors = response.json()["detail"]
     assert response.status_code == 422
     assert errors[0]["loc"] == ["query", "callback_url"]
+
+
+def test_create_invoice_refuses_empty_callback_url(api: str) -> None:
+    """`callback_url=` with nothing after it says it must not be empty."""
+    response = httpx.post(f"{api}/invoices/?callback_url=", json=INVOICE)
+
+    [error] = response.json()["detail"]
+    assert response.status_code == 422
+    assert error["loc"] == ["query", "callback_url"]
+    assert error["msg"].startswith("must not be empty")
+
+
+def test_create_invoice_refuses_unknown_query_parameter(api: str) -> None:
+    """A misspelt callbackUrl is a 422 naming it, not an invoice with no callback."""
+    url = "http://127.0.0.1:8001/callback"
+
+    response = httpx.post(f"{api}/invoices/", params={"callbackUrl": url}, json=INVOICE)
+
+    [error] = response.json()["detail"]
+    assert response.status_code == 422
+    assert error["loc"] == ["query", "callbackUrl"]
+    assert error["msg"].startswith("unknown query parameter")
+    assert httpx.get(f"{api}/invoices/invoice123").status_code == 404
 
 
 def test_create_invoice_repeat_is_idempotent(api: str, recorder: Any) -> None:

@@ -147,3 +147,40 @@ def test_settings_refuse_unusable_database_url(url: str, reason: str) -> None:
         ApiSettings(_env_file=None, database_url=url)
 
     assert "pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "payment_delay",
+        "wait_initial",
+        "wait_max",
+        "wait_jitter",
+        "timeout",
+        "lease",
+        "poll_interval",
+    ],
+)
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "NaN"])
+def test_settings_refuse_non_finite_number(
+    field: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """inf and nan in any number setting are refused as not finite."""
+    monkeypatch.setenv(f"INVOICE_API_{field.upper()}", value)
+
+    with pytest.raises(ValidationError, match="finite number") as caught:
+        ApiSettings(_env_file=None)
+
+    assert [error["loc"] for error in caught.value.errors()] == [(field,)]
+
+
+def test_settings_refuse_non_finite_wait_in_schedule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An infinite wait in the schedule is refused, naming its place in the list."""
+    monkeypatch.setenv("INVOICE_API_WAIT_SCHEDULE", "1,inf")
+
+    with pytest.raises(ValidationError, match="finite number") as caught:
+        ApiSettings(_env_file=None)
+
+    assert [error["loc"] for error in caught.value.errors()] == [("wait_schedule", 1)]

@@ -33,7 +33,7 @@ def deny(*args: object, **kwargs: object) -> None:
 
 def test_listen_problem_accepts_free_port() -> None:
     """A port nothing listens on is no problem."""
-    assert listen_problem("127.0.0.1", free_port(), "INVOICE_API_PORT") is None
+    assert listen_problem("127.0.0.1", free_port(), "INVOICE_API_") is None
 
 
 def test_listen_problem_names_forbidden_port(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,7 +44,7 @@ def test_listen_problem_names_forbidden_port(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(socket.socket, "bind", refuse)
 
-    problem = listen_problem("127.0.0.1", 8000, "INVOICE_API_PORT")
+    problem = listen_problem("127.0.0.1", 8000, "INVOICE_API_")
 
     assert problem == (
         "cannot listen on 127.0.0.1:8000: access forbidden; "
@@ -58,7 +58,7 @@ def test_listen_problem_names_owner_without_system_view(
     """Where only root sees every socket (macOS), the user's own listener is named."""
     monkeypatch.setattr(psutil, "net_connections", deny)
 
-    problem = listen_problem("127.0.0.1", held_port, "INVOICE_API_PORT")
+    problem = listen_problem("127.0.0.1", held_port, "INVOICE_API_")
 
     assert problem is not None
     assert problem.startswith(
@@ -88,7 +88,7 @@ def test_listen_problem_leaves_hidden_owner_unnamed(
     else:
         monkeypatch.setattr(psutil.Process, "cmdline", deny)
 
-    problem = listen_problem("127.0.0.1", held_port, "INVOICE_API_PORT")
+    problem = listen_problem("127.0.0.1", held_port, "INVOICE_API_")
 
     assert problem == (
         f"port {held_port} is already in use by a process this system does not "
@@ -96,3 +96,25 @@ def test_listen_problem_leaves_hidden_owner_unnamed(
         "uv run python scripts/stop_demo.py; otherwise set INVOICE_API_PORT to a "
         "free port"
     )
+
+
+def test_listen_problem_names_address_not_of_this_machine() -> None:
+    """An address this machine does not have (TEST-NET-1) is named, with the host."""
+    port = free_port()
+
+    problem = listen_problem("192.0.2.1", port, "INVOICE_API_")
+
+    assert problem == (
+        f"cannot listen on 192.0.2.1:{port}: Cannot assign requested address; "
+        "set INVOICE_API_HOST to an address of this machine, such as 127.0.0.1"
+    )
+
+
+def test_listen_problem_names_port_in_use_on_any_address_of_host(
+    held_port: int,
+) -> None:
+    """localhost is every one of its addresses: one in use is a problem."""
+    problem = listen_problem("localhost", held_port, "INVOICE_API_")
+
+    assert problem is not None
+    assert problem.startswith(f"port {held_port} is already in use")

@@ -16,8 +16,9 @@ import pytest
 
 from callback_receiver.settings import ReceiverSettings
 from invoice_api.settings import ApiSettings
+from kit_process.demo_ports import DemoPorts
 from scripts import stop_demo
-from scripts.stop_demo import DemoPorts, is_kit_server, release_port, shown
+from scripts.stop_demo import is_kit_server, release_port, shown
 from tests.servers import ROOT, free_port, wait_for
 
 SCRIPT = ROOT / "scripts" / "stop_demo.py"
@@ -91,13 +92,14 @@ def stand_in_server(port: int, mode: str) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def run_script(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, project: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
     """
-    Run the script as a user does, from `cwd`, so that no real .env is read.
+    Run the script of `project` as a user does, from `cwd`.
     """
+    script = project / "scripts" / SCRIPT.name
     return subprocess.run(
-        [sys.executable, "-X", "utf8", str(SCRIPT), *args],
+        [sys.executable, "-X", "utf8", str(script), *args],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         capture_output=True,
@@ -108,16 +110,16 @@ def run_script(
 
 
 def test_stop_demo_frees_ports_of_orphaned_servers(
-    orphans: dict[int, int], tmp_path: Path
+    orphans: dict[int, int], project: Path, elsewhere: Path
 ) -> None:
-    """Orphaned servers on the settings' ports are stopped, and the ports freed."""
+    """Orphans on the ports of the project's .env are stopped, run from any folder."""
     api_port, receiver_port = orphans
-    (tmp_path / ".env").write_text(
+    (project / ".env").write_text(
         f"INVOICE_API_PORT={api_port}\nCALLBACK_RECEIVER_PORT={receiver_port}\n",
         encoding="ascii",
     )
 
-    result = run_script(cwd=tmp_path)
+    result = run_script(cwd=elsewhere, project=project)
 
     assert result.returncode == 0, result.stderr
     python = Path(sys.executable).name
@@ -172,6 +174,35 @@ def test_stop_demo_refuses_bad_port_setting(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: invalid port setting: INVOICE_API_PORT")
     assert "Traceback" not in result.stderr
+
+
+def test_stop_demo_ignores_env_file_of_current_folder(
+    project: Path, elsewhere: Path
+) -> None:
+    """The .env of the folder it runs from is not the project's, and is not read."""
+    ports = free_port(), free_port()
+    (project / ".env").write_text(f"INVOICE_API_PORT={ports[0]}\n", encoding="ascii")
+    (elsewhere / ".env").write_text("INVOICE_API_PORT=eighty\n", encoding="ascii")
+    env = {"CALLBACK_RECEIVER_PORT": str(ports[1])}
+
+    result = run_script(cwd=elsewhere, env=env, project=project)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"port {port}: free" for port in ports]
+
+
+def test_stop_demo_names_unreadable_env_file(project: Path, elsewhere: Path) -> None:
+    """A UTF-16 .env in the project exits 2 with one line naming the file."""
+    env_file = project / ".env"
+    env_file.write_text("INVOICE_API_PORT=8000\n", encoding="utf-16")
+
+    result = run_script(cwd=elsewhere, project=project)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: cannot read {env_file}: it is saved as UTF-16"
+    )
+    assert len(result.stderr.splitlines()) == 1
 
 
 def test_read_demo_ports_defaults_match_servers() -> None:
