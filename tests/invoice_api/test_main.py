@@ -167,7 +167,7 @@ def test_main_reads_env_file_with_byte_order_mark(tmp_path: Path) -> None:
         pytest.param(
             "INVOICE_API_DATABASE_URL",
             "sqlite+aiosqlite:///x.db",
-            "the API needs a blocking one",
+            "this server needs a blocking one",
             id="asyncio-driver",
         ),
     ],
