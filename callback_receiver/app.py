@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
 from callback_receiver import failure_mode, pages, routes
@@ -15,6 +16,7 @@ from callback_receiver.inbox import Inbox
 from callback_receiver.settings import ReceiverSettings, get_settings
 from callback_receiver.verification import SignatureVerifier
 from kit_process.body_limit import BodyLimit
+from kit_process.validation_errors import validation_error_handler
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def create_app(settings: ReceiverSettings | None = None) -> FastAPI:
     )
     # Starlette's own limit would answer 413 in plain text; this one in JSON.
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.state.settings = settings
     app.state.verifier = SignatureVerifier(
         [settings.webhook_secret, *settings.previous_webhook_secrets],

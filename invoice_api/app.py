@@ -13,7 +13,6 @@ from invoice_api.callback_policy import CallbackPolicy
 from invoice_api.delivery_routes import router as delivery_router
 from invoice_api.dependencies import Services
 from invoice_api.dispatcher import Dispatcher
-from invoice_api.errors import validation_error_handler
 from invoice_api.outbox import Outbox
 from invoice_api.payments import PaymentSimulator
 from invoice_api.retries import RetryPolicy
@@ -23,6 +22,7 @@ from invoice_api.settings import DEMO_SECRET, ApiSettings, get_settings
 from invoice_api.signing import Signer
 from invoice_api.store import Store
 from kit_process.body_limit import BodyLimit
+from kit_process.validation_errors import validation_error_handler
 
 logger = logging.getLogger(__name__)
 

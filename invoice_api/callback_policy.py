@@ -69,7 +69,8 @@ class CallbackPolicy:
             if reason:
                 raise CallbackPolicyError(
                     f"{host} resolves to {address}, {reason}; only public addresses, "
-                    "or host:port entries of INVOICE_API_CALLBACK_ALLOWLIST, are called"
+                    "or host:port entries of INVOICE_API_CALLBACK_ALLOWLIST, are "
+                    f"called (add {_entry(host, port)} to it to allow this one)"
                 )
         return Target(host, port, addresses[0])
 
@@ -77,8 +78,12 @@ class CallbackPolicy:
         """
         Tell whether host:port (or host:*) is on the allow-list, as written there.
         """
-        name = f"[{host}]" if ":" in host else host
-        return {f"{name}:{port}", f"{name}:*"} & self._allowlist != set()
+        return {_entry(host, port), _entry(host, "*")} & self._allowlist != set()
+
+
+def _entry(host: str, port: int | str) -> str:
+    # As an allow-list entry is written: an IPv6 address in brackets.
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def refusal(address: IPAddress) -> str | None:

@@ -142,6 +142,9 @@ class Dispatcher:
             status = "pending" if decision.verdict == "retry" else decision.verdict
             next_at = None if decision.wait is None else time.time() + decision.wait
             kept = await self._outbox.record(claim, outcome.attempt, status, next_at)
+            if next_at is not None:
+                # The claim loop may be asleep until its poll: tell it of the retry.
+                self.ticker.wake()
         except Exception:
             # The lease brings the delivery back; the other sends carry on.
             logger.exception(

@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -56,6 +56,16 @@ class InvoiceQuery(BaseModel):
 InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
 
 
+async def _refuse_repeated_query(request: Request) -> None:
+    # Two callback_url values would otherwise be settled silently by the last one.
+    keys = [key for key, _ in request.query_params.multi_items()]
+    for key in sorted(set(keys)):
+        if keys.count(key) > 1:
+            message = "given more than once; give it once"
+            error = {"type": "repeated", "loc": ("query", key), "msg": message}
+            raise RequestValidationError([error])
+
+
 @router.post(
     "/invoices/",
     status_code=status.HTTP_202_ACCEPTED,
@@ -64,6 +74,7 @@ InvoiceId = Annotated[str, Path(max_length=64, pattern=ID_PATTERN)]
         409: {"description": "An invoice with this id exists with other data"},
         413: {"description": "The body is over 64 KiB"},
     },
+    dependencies=[Depends(_refuse_repeated_query)],
 )
 async def create_invoice(
     invoice: Invoice,

@@ -288,3 +288,28 @@ def test_fail_on_purpose_concurrent_callbacks_take_exact_count() -> None:
     assert [answer.status_code for answer in answers if answer] == [503] * 3
     assert answers[3:] == [None] * 7
     assert failure_mode.state.count == 0
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_set_failure_mode_refuses_non_finite_delay(
+    client: httpx.Client, value: str
+) -> None:
+    """A delay of NaN or Infinity is a 422 naming `delay`, never a 500."""
+    response = client.put(
+        "/failure-mode",
+        content=f'{{"count": 1, "delay": {value}}}',
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "delay"]
+
+
+def test_set_failure_mode_long_input_echo_cut(client: httpx.Client) -> None:
+    """A long bad value is echoed cut short, not in full."""
+    response = client.put(
+        "/failure-mode", json={"count": 1, "status": 500, "retry_after": "9" * 10_000}
+    )
+
+    assert response.status_code == 422
+    assert len(response.json()["detail"][0]["input"]) < 200

@@ -359,3 +359,19 @@ def test_redeliver_pending_callback_now(
     assert response.status_code == 202
     assert found["status"] == "delivered"
     assert [a["status_code"] for a in found["attempts"]] == [503, 200]
+
+
+def test_deliver_retry_on_time_with_slow_poll(
+    api_settings: ApiSettings, recorder: tuple[Recorder, str]
+) -> None:
+    """A retry goes at its wait (0.1 s), not at the next poll (30 s away)."""
+    record, receiver = recorder
+    record.statuses.append(500)
+    settings = api_settings.model_copy(update={"poll_interval": 30.0})
+
+    with serve(create_app(settings)) as api:
+        send(api, f"{receiver}/callback")
+        found = wait_for(lambda: settled(api), timeout=10)
+
+    assert found["status"] == "delivered"
+    assert gap_s(*found["attempts"]) < 1.0

@@ -258,6 +258,20 @@ def test_create_invoice_refuses_unknown_query_parameter(api: str) -> None:
     assert httpx.get(f"{api}/invoices/invoice123").status_code == 404
 
 
+def test_create_invoice_refuses_repeated_callback_url(api: str) -> None:
+    """Two callback_url values are a 422 naming it, not a silent choice of one."""
+    urls = ["http://127.0.0.1:8001/callback", "http://127.0.0.1:8001/other"]
+    params = {"callback_url": urls}
+
+    response = httpx.post(f"{api}/invoices/", params=params, json=INVOICE)
+
+    [error] = response.json()["detail"]
+    assert response.status_code == 422
+    assert error["loc"] == ["query", "callback_url"]
+    assert "more than once" in error["msg"]
+    assert httpx.get(f"{api}/invoices/invoice123").status_code == 404
+
+
 def test_create_invoice_repeat_is_idempotent(api: str, recorder: Any) -> None:
     """The same invoice sent twice keeps one webhook id and sends one callback."""
     record, receiver = recorder
