@@ -86,10 +86,7 @@ def kit_waiting(server: Server, prefix: str = "") -> int:
     """
     How many callbacks of invoices named `prefix...` the kit still holds to send.
     """
-    database = kit_database(server.log.parent, str(server.port))
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-        (count,) = conn.execute(WAITING, (prefix + "%",)).fetchone()
-    return int(count)
+    return _count(server, WAITING, (prefix + "%",))
 
 
 def kit_settle(server: Server, max_wait: float) -> None:
@@ -97,12 +94,17 @@ def kit_settle(server: Server, max_wait: float) -> None:
     Wait (at most `max_wait` s) until the kit has paid every invoice and sent every
     callback, so that a scenario does not pay for the one before it.
     """
-    database = kit_database(server.log.parent, str(server.port))
     deadline = time.monotonic() + max_wait
     while time.monotonic() < deadline:
-        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
-            (unsettled,) = conn.execute(UNSETTLED).fetchone()
-        if not unsettled:
+        if not _count(server, UNSETTLED):
             return
         time.sleep(SETTLE_POLL)
     print(f"[{server.name}] not settled after {max_wait:g} s; going on", flush=True)
+
+
+def _count(server: Server, query: str, parameters: tuple[str, ...] = ()) -> int:
+    # Read-only, beside the running kit: WAL lets it read while the kit writes.
+    database = kit_database(server.log.parent, str(server.port))
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        (count,) = conn.execute(query, parameters).fetchone()
+    return int(count)

@@ -5,18 +5,14 @@ then serve on the settings' address.
 
 import asyncio
 import sys
-from pathlib import Path
 
 import uvicorn
-from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from callback_receiver.app import create_app
 from callback_receiver.inbox import Inbox
 from callback_receiver.settings import ReceiverSettings
-from kit_process.console import configure_logging, describe_settings_error
+from kit_process.console import configure_logging, read_settings
 from kit_process.database_check import database_problem
-from kit_process.env_file import env_file_problem
 from kit_process.port_check import listen_problem
 
 PREFIX = "CALLBACK_RECEIVER_"
@@ -29,7 +25,7 @@ def main() -> int:
     with one clear line.
     """
     configure_logging()
-    settings = _read_settings()
+    settings = read_settings(ReceiverSettings, "callback_receiver", PREFIX)
     if settings is None:
         return 2
 
@@ -52,20 +48,6 @@ def main() -> int:
         access_log=False,
     )
     return 0
-
-
-def _read_settings() -> ReceiverSettings | None:
-    # None once the reason is written; pydantic-settings reads .env as UTF-8.
-    problem = env_file_problem(Path(".env"))
-    if problem is not None:
-        sys.stderr.write(f"callback_receiver: invalid settings: {problem}\n")
-        return None
-    try:
-        return ReceiverSettings()
-    except (ValidationError, SettingsError) as exc:
-        reason = describe_settings_error(exc, PREFIX)
-        sys.stderr.write(f"callback_receiver: invalid settings: {reason}\n")
-        return None
 
 
 async def _database_problem(url: str) -> str | None:

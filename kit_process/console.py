@@ -5,9 +5,15 @@ Logging to a console, configured once at start-up: one safe line per record.
 import io
 import logging
 import sys
+from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
+from pydantic_settings import BaseSettings, SettingsError
+
+from kit_process.env_file import env_file_problem
+
+S = TypeVar("S", bound=BaseSettings)
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 # C0 and C1 control characters (line breaks, NUL, ANSI escapes) as \xNN ...
@@ -76,3 +82,21 @@ def _variable(loc: tuple[int | str, ...], prefix: str) -> str:
         return ""
     items = "".join(f"[{part}]" for part in loc[1:])
     return f"{prefix}{str(loc[0]).upper()}{items}"
+
+
+def read_settings(settings_class: type[S], process: str, prefix: str) -> S | None:
+    """
+    The process's settings from the environment and `.env`; None once the reason
+    they cannot be had is written to stderr in one line, after `process`.
+    """
+    # pydantic-settings reads .env as UTF-8; another encoding is named, not guessed.
+    problem = env_file_problem(Path(".env"))
+    if problem is not None:
+        sys.stderr.write(f"{process}: invalid settings: {problem}\n")
+        return None
+    try:
+        return settings_class()
+    except (ValidationError, SettingsError) as exc:
+        reason = describe_settings_error(exc, prefix)
+        sys.stderr.write(f"{process}: invalid settings: {reason}\n")
+        return None
